@@ -1,0 +1,205 @@
+// seqnet/backend/cpu/conv1d.hpp -- 1-D convolution (cross-correlation) forward and backward on the CPU.
+//
+// Every pass is the packed GEMM of gemm.hpp with a convolution-specific packer or sink, so no im2col
+// matrix is ever materialised (SCIENCE.md section 1 for the index maps):
+//   forward  Y_n[F x Lout]  = W[F x CK] * Xcol_n[CK x Lout]      (B packed straight from x)
+//   dW      dW[F x CK]     += dY_n[F x Lout] * Xcol_n^T           (B gathered straight from x)
+//   dX      dXcol[CK x Lout] = W^T * dY_n, scattered into dx     (sink adds tiles into dx rows)
+// with CK = C_in * K and row (c, k) = c * K + k, the order of PyTorch's weight[f][c][k]. Work is split
+// across the batch; each worker has its own workspaces and weight-gradient partial sums.
+#pragma once
+
+#include <seqnet/backend/cpu/gemm.hpp>
+#include <seqnet/backend/cpu/pool.hpp>
+#include <seqnet/config.hpp>
+
+#include <algorithm>
+#include <cstring>
+
+namespace seqnet::cpu_kernels {
+
+/// Everything the kernels need to know about one convolution.
+struct conv1d_geometry {
+    index_t in_channels;
+    index_t in_length;
+    index_t filters;
+    index_t kernel;
+    index_t stride;
+    index_t dilation;
+    index_t pad_left;
+    index_t out_length;
+
+    constexpr index_t patch() const { return in_channels * kernel; }
+    /// Input position read by output j through tap k (may be outside [0, in_length): padding).
+    constexpr index_t input_pos(index_t j, index_t k) const {
+        return j * stride - pad_left + k * dilation;
+    }
+};
+
+/// Packs the im2col matrix B[(c, k), j] = x[c, j*s - p + k*d] of one sample, zero outside the input.
+template <class T>
+struct im2col_packer {
+    const T* x;  // C x L of one sample
+    conv1d_geometry g;
+
+    void operator()(index_t k0, index_t kc, index_t j0, T* out) const {
+        constexpr int NR = gemm_shape<T>::nr;
+        const index_t cols = std::min<index_t>(NR, g.out_length - j0);
+        for (index_t r = 0; r < kc; ++r, out += NR) {
+            const index_t row = k0 + r;
+            const index_t c = row / g.kernel, k = row % g.kernel;
+            const T* xc = x + c * g.in_length;
+            const index_t start = g.input_pos(j0, k);
+            if (g.stride == 1) {
+                // Contiguous run [start, start + cols) clipped to the input.
+                const index_t lo = std::clamp<index_t>(-start, 0, cols);
+                const index_t hi = std::clamp<index_t>(g.in_length - start, lo, cols);
+                for (index_t j = 0; j < lo; ++j) out[j] = T(0);
+                if (hi > lo) std::memcpy(out + lo, xc + start + lo, (hi - lo) * sizeof(T));
+                for (index_t j = hi; j < NR; ++j) out[j] = T(0);
+                continue;
+            }
+            index_t j = 0;
+            for (; j < cols; ++j) {
+                const index_t i = start + j * g.stride;
+                out[j] = (i >= 0 && i < g.in_length) ? xc[i] : T(0);
+            }
+            for (; j < NR; ++j) out[j] = T(0);
+        }
+    }
+};
+
+/// Packs B = Xcol^T for the weight gradient: B[j, (c, k)] = x[c, j*s - p + k*d].
+template <class T>
+struct im2col_transposed_packer {
+    const T* x;
+    conv1d_geometry g;
+
+    void operator()(index_t k0, index_t kc, index_t col0, T* out) const {
+        constexpr int NR = gemm_shape<T>::nr;
+        const index_t cols = std::min<index_t>(NR, g.patch() - col0);
+        for (index_t r = 0; r < kc; ++r, out += NR) {
+            const index_t j = k0 + r;  // output position
+            index_t q = 0;
+            for (; q < cols; ++q) {
+                const index_t col = col0 + q;
+                const index_t c = col / g.kernel, k = col % g.kernel;
+                const index_t i = g.input_pos(j, k);
+                out[q] = (i >= 0 && i < g.in_length) ? x[c * g.in_length + i] : T(0);
+            }
+            for (; q < NR; ++q) out[q] = T(0);
+        }
+    }
+};
+
+/// Sink that adds dXcol tiles into dx (col2im): tile row (c, k), column j lands on dx[c, j*s - p + k*d].
+template <class T>
+struct col2im_sink {
+    T* dx;  // C x L of one sample, pre-zeroed
+    conv1d_geometry g;
+
+    void operator()(index_t i0, index_t j0, const T* tile, index_t rows, index_t cols, bool, bool) const {
+        constexpr int NR = gemm_shape<T>::nr;
+        for (index_t r = 0; r < rows; ++r) {
+            const index_t row = i0 + r;
+            const index_t c = row / g.kernel, k = row % g.kernel;
+            T* dxc = dx + c * g.in_length;
+            const T* t = tile + r * NR;
+            const index_t start = g.input_pos(j0, k);
+            if (g.stride == 1) {
+                const index_t lo = std::clamp<index_t>(-start, 0, cols);
+                const index_t hi = std::clamp<index_t>(g.in_length - start, lo, cols);
+                T* d = dxc + start;
+#pragma GCC ivdep
+                for (index_t j = lo; j < hi; ++j) d[j] += t[j];
+                continue;
+            }
+            for (index_t j = 0; j < cols; ++j) {
+                const index_t i = start + j * g.stride;
+                if (i >= 0 && i < g.in_length) dxc[i] += t[j];
+            }
+        }
+    }
+};
+
+/// Max pooling fused after the convolution: applied to each sample's full conv output.
+struct pool_epilogue {
+    index_t size = 1;
+    index_t stride = 1;
+    index_t out_length = 0;
+    bool active() const { return size > 1 || stride > 1; }
+};
+
+/// Per-worker scratch of a convolution layer.
+template <class T>
+struct conv1d_workspace {
+    gemm_workspace<T> gemm;
+    aligned_buffer<T> conv_out;  // one sample's pre-pooling output (fused pooling only)
+    aligned_buffer<T> a_packed;  // per-sample packed dY (weight gradient)
+    aligned_buffer<T> dweight;   // partial weight gradient
+    aligned_buffer<T> dbias;
+};
+
+/// Forward for samples [n_begin, n_end). `w_packed` is pack_a of W (F x CK). `epi` applies per-filter
+/// scale/shift (bias, folded batch norm) and ReLU; `pool` optionally max-pools the result, in which case
+/// y rows have pool.out_length positions.
+template <class T>
+void conv1d_forward(const conv1d_geometry& g, const T* x, const T* w_packed, T* y, index_t n_begin,
+                    index_t n_end, const row_epilogue<T>& epi, const pool_epilogue& pool,
+                    conv1d_workspace<T>& ws) {
+    const index_t in_size = g.in_channels * g.in_length;
+    const index_t conv_size = g.filters * g.out_length;
+    const index_t out_size = pool.active() ? g.filters * pool.out_length : conv_size;
+    if (pool.active()) ws.conv_out.resize(static_cast<std::size_t>(conv_size));
+    for (index_t n = n_begin; n < n_end; ++n) {
+        const T* xn = x + n * in_size;
+        T* yn = y + n * out_size;
+        T* target = pool.active() ? ws.conv_out.data() : yn;
+        gemm<T>(0, g.filters, g.out_length, g.patch(), w_packed, im2col_packer<T>{xn, g},
+                store_sink<T>{target, g.out_length, 1, false, epi}, ws.gemm);
+        if (pool.active())
+            for (index_t f = 0; f < g.filters; ++f)
+                maxpool_row_forward(target + f * g.out_length, yn + f * pool.out_length,
+                                    pool.out_length, pool.size, pool.stride);
+    }
+}
+
+/// Weight and bias gradients of samples [n_begin, n_end), added into dw (F x CK) and db (F).
+template <class T>
+void conv1d_backward_params(const conv1d_geometry& g, const T* x, const T* dy, T* dw, T* db,
+                            index_t n_begin, index_t n_end, conv1d_workspace<T>& ws) {
+    const index_t in_size = g.in_channels * g.in_length;
+    const index_t out_size = g.filters * g.out_length;
+    ws.a_packed.resize(static_cast<std::size_t>(packed_a_size<T>(g.filters, g.out_length)));
+    for (index_t n = n_begin; n < n_end; ++n) {
+        const T* dyn_ = dy + n * out_size;
+        pack_a<T>(g.filters, g.out_length, strided_matrix<T>{dyn_, g.out_length, 1}, ws.a_packed.data());
+        gemm<T>(0, g.filters, g.patch(), g.out_length, ws.a_packed.data(),
+                im2col_transposed_packer<T>{x + n * in_size, g},
+                store_sink<T>{dw, g.patch(), 1, true, {}}, ws.gemm);
+        if (db)
+            for (index_t f = 0; f < g.filters; ++f) {
+                T s = 0;
+                const T* row = dyn_ + f * g.out_length;
+                for (index_t j = 0; j < g.out_length; ++j) s += row[j];
+                db[f] += s;
+            }
+    }
+}
+
+/// Input gradient of samples [n_begin, n_end): dx = conv^T(dy). `wt_packed` is pack_a of W^T (CK x F).
+template <class T>
+void conv1d_backward_input(const conv1d_geometry& g, const T* dy, const T* wt_packed, T* dx,
+                           index_t n_begin, index_t n_end, conv1d_workspace<T>& ws) {
+    const index_t in_size = g.in_channels * g.in_length;
+    const index_t out_size = g.filters * g.out_length;
+    for (index_t n = n_begin; n < n_end; ++n) {
+        T* dxn = dx + n * in_size;
+        std::fill(dxn, dxn + in_size, T(0));
+        gemm<T>(0, g.patch(), g.out_length, g.filters, wt_packed,
+                strided_b_packer<T>{{dy + n * out_size, g.out_length, 1}, g.out_length},
+                col2im_sink<T>{dxn, g}, ws.gemm);
+    }
+}
+
+}  // namespace seqnet::cpu_kernels

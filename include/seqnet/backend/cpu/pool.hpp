@@ -1,0 +1,44 @@
+// seqnet/backend/cpu/pool.hpp -- max pooling along the length axis, one row at a time.
+//
+// Floor mode (trailing positions that do not fill a window are dropped) and first-index tie-breaking:
+// a window's winner is its left-most maximum, as PyTorch's strict '>' scan does (SCIENCE.md section 2).
+// The backward pass recomputes the winner from the input, so it needs no cached indices, and
+// overlapping windows accumulate into shared winners.
+#pragma once
+
+#include <seqnet/config.hpp>
+
+namespace seqnet::cpu_kernels {
+
+/// Index of the first maximum of x[begin], x[begin+1], ..., x[begin+size-1].
+template <class T>
+inline index_t argmax_first(const T* x, index_t begin, index_t size) {
+    index_t best = begin;
+    for (index_t k = 1; k < size; ++k)
+        if (x[begin + k] > x[best]) best = begin + k;
+    return best;
+}
+
+template <class T>
+inline void maxpool_row_forward(const T* x, T* y, index_t out_length, index_t size, index_t stride) {
+    if (size == stride && size <= 8) {
+        // Non-overlapping windows (Basset, DeepSEA): a branch-free running max.
+        for (index_t j = 0; j < out_length; ++j) {
+            const T* w = x + j * size;
+            T m = w[0];
+            for (index_t k = 1; k < size; ++k) m = w[k] > m ? w[k] : m;
+            y[j] = m;
+        }
+        return;
+    }
+    for (index_t j = 0; j < out_length; ++j) y[j] = x[argmax_first(x, j * stride, size)];
+}
+
+/// dx[winner of window j] += dy[j]; dx must already hold its other contributions (or zeros).
+template <class T>
+inline void maxpool_row_backward(const T* x, const T* dy, T* dx, index_t out_length, index_t size,
+                                 index_t stride) {
+    for (index_t j = 0; j < out_length; ++j) dx[argmax_first(x, j * stride, size)] += dy[j];
+}
+
+}  // namespace seqnet::cpu_kernels

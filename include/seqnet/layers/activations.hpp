@@ -1,0 +1,110 @@
+// seqnet/layers/activations.hpp -- element-wise nonlinearities: ReLU and sigmoid.
+//
+// relu(z) = max(z, 0) with derivative 0 at z = 0 (PyTorch, TensorFlow and DeepLIFT agree);
+// sigmoid(z) = 1 / (1 + e^-z), evaluated stably on both sides (SCIENCE.md section 4). Both keep the
+// input shape and have a pointwise receptive field. Cost: one pass over the activations.
+#pragma once
+
+#include <seqnet/layers/fusion.hpp>
+#include <seqnet/layers/parameter_free.hpp>
+
+#include <xsimd/xsimd.hpp>
+
+#include <cmath>
+
+namespace seqnet {
+
+namespace detail {
+/// Runs f(begin, end) over [0, size) split across the context's workers in cache-friendly chunks.
+template <class F>
+void parallel_elementwise(context<cpu>& ctx, index_t size, F&& f) {
+    constexpr index_t min_chunk = 1 << 14;  // below this, threads cost more than they save
+    if (ctx.threads() == 1 || size < 2 * min_chunk) {
+        f(index_t(0), size);
+        return;
+    }
+    ctx.pool().parallel_for(size, [&](index_t b, index_t e, int) { f(b, e); });
+}
+}  // namespace detail
+
+template <class T, class Dev = cpu>
+class relu_layer : public parameter_free<T> {
+public:
+    using scalar_type = T;
+    using device_type = Dev;
+    using options_type = shape_preserving_options;
+    static constexpr std::string_view name = "relu";
+
+    relu_layer(const options_type&, shape in) : in_(in) {}
+    shape input_shape() const { return in_; }
+    shape output_shape() const { return in_; }
+    shape output_shape(shape in) const { return in; }
+    window receptive_field() const { return pointwise_window; }
+
+    void forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y, phase) {
+        using batch = xsimd::batch<T>;
+        constexpr index_t W = batch::size;
+        detail::parallel_elementwise(ctx, x.size(), [&](index_t b, index_t e) {
+            index_t i = b;
+            for (; i + W <= e; i += W)
+                xsimd::max(batch::load_unaligned(x.data + i), batch(T(0))).store_unaligned(y.data + i);
+            for (; i < e; ++i) y.data[i] = x.data[i] > T(0) ? x.data[i] : T(0);
+        });
+    }
+
+    void backward(context<cpu>& ctx, const_batch_view<T>, const_batch_view<T> y, const_batch_view<T> dy,
+                  batch_view<T> dx, grad_mode) {
+        if (dx.empty()) return;
+        detail::parallel_elementwise(ctx, y.size(), [&](index_t b, index_t e) {
+            for (index_t i = b; i < e; ++i) dx.data[i] = y.data[i] > T(0) ? dy.data[i] : T(0);
+        });
+    }
+
+    bool fuse_into(epilogue_builder<T>& e) const { return e.add_relu(); }
+
+private:
+    shape in_;
+};
+
+template <class T, class Dev = cpu>
+class sigmoid_layer : public parameter_free<T> {
+public:
+    using scalar_type = T;
+    using device_type = Dev;
+    using options_type = shape_preserving_options;
+    static constexpr std::string_view name = "sigmoid";
+
+    sigmoid_layer(const options_type&, shape in) : in_(in) {}
+    shape input_shape() const { return in_; }
+    shape output_shape() const { return in_; }
+    shape output_shape(shape in) const { return in; }
+    window receptive_field() const { return pointwise_window; }
+
+    static T apply(T z) {
+        if (z >= T(0)) return T(1) / (T(1) + std::exp(-z));
+        const T e = std::exp(z);
+        return e / (T(1) + e);
+    }
+
+    void forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y, phase) {
+        detail::parallel_elementwise(ctx, x.size(), [&](index_t b, index_t e) {
+            for (index_t i = b; i < e; ++i) y.data[i] = apply(x.data[i]);
+        });
+    }
+
+    void backward(context<cpu>& ctx, const_batch_view<T>, const_batch_view<T> y, const_batch_view<T> dy,
+                  batch_view<T> dx, grad_mode) {
+        if (dx.empty()) return;
+        detail::parallel_elementwise(ctx, y.size(), [&](index_t b, index_t e) {
+            for (index_t i = b; i < e; ++i) dx.data[i] = dy.data[i] * y.data[i] * (T(1) - y.data[i]);
+        });
+    }
+
+private:
+    shape in_;
+};
+
+struct relu : spec_of<shape_preserving_options{}, relu_layer> {};
+struct sigmoid : spec_of<shape_preserving_options{}, sigmoid_layer> {};
+
+}  // namespace seqnet

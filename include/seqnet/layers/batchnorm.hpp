@@ -1,0 +1,198 @@
+// seqnet/layers/batchnorm.hpp -- batch normalisation over (batch, length) per channel (BatchNorm1d).
+//
+// Training: each channel is normalised with its batch mean and biased variance over N x L values;
+// running statistics move as running = (1 - momentum) * running + momentum * batch, with the unbiased
+// variance, as PyTorch does. Inference: y = a * x + (beta - a * mean), a = gamma / sqrt(var + eps)
+// (SCIENCE.md section 5), which the model folds into the preceding conv or dense epilogue.
+// Parameters "weight" (gamma) and "bias" (beta), buffers "running_mean" and "running_var": PyTorch's
+// state_dict names. Works on conv outputs (C, L) and dense outputs (U, 1) alike.
+#pragma once
+
+#include <seqnet/layers/concepts.hpp>
+#include <seqnet/layers/fusion.hpp>
+
+#include <cmath>
+#include <vector>
+
+namespace seqnet {
+
+struct batchnorm_options {
+    double eps = 1e-5;
+    double momentum = 0.1;
+    constexpr shape_result output_shape(shape in) const {
+        if (!(eps > 0.0)) return {{}, "eps must be positive"};
+        if (!(momentum >= 0.0 && momentum <= 1.0)) return {{}, "momentum must be in [0, 1]"};
+        return {in};
+    }
+};
+
+template <class T, class Dev = cpu>
+class batchnorm_layer {
+public:
+    using scalar_type = T;
+    using device_type = Dev;
+    using options_type = batchnorm_options;
+    static constexpr std::string_view name = "batchnorm";
+
+    batchnorm_layer(const batchnorm_options& o, shape in) : opts_(o), in_(in) {
+        checked(o.output_shape(in), name, in);
+        const auto C = static_cast<std::size_t>(in.channels);
+        running_mean_.resize(C);
+        running_var_.resize(C);
+        running_var_.fill(T(1));
+        batch_mean_.resize(C);
+        batch_inv_std_.resize(C);
+    }
+
+    const batchnorm_options& options() const { return opts_; }
+    shape input_shape() const { return in_; }
+    shape output_shape() const { return in_; }
+    shape output_shape(shape in) const { return in; }
+    window receptive_field() const { return pointwise_window; }
+    index_t parameter_count() const { return 2 * in_.channels; }
+
+    void bind_parameters(T* values, T* grads) {
+        gamma_ = values;
+        beta_ = values + in_.channels;
+        dgamma_ = grads;
+        dbeta_ = grads + in_.channels;
+    }
+    template <class F>
+    void visit_parameters(F&& f) {
+        f("weight", vec(gamma_), vec(dgamma_));
+        f("bias", vec(beta_), vec(dbeta_));
+    }
+    /// Non-learned state, saved with the model.
+    template <class F>
+    void visit_buffers(F&& f) {
+        f("running_mean", vec(running_mean_.data()));
+        f("running_var", vec(running_var_.data()));
+    }
+    void initialize(random_engine&, init) {
+        for (index_t c = 0; c < in_.channels; ++c) {
+            gamma_[c] = T(1);
+            beta_[c] = T(0);
+        }
+        running_mean_.fill(T(0));
+        running_var_.fill(T(1));
+    }
+
+    /// a and b of the inference map y = a x + b for channel c.
+    std::pair<T, T> inference_affine(index_t c) const {
+        const T a = gamma_[c] / std::sqrt(running_var_[c] + T(opts_.eps));
+        return {a, beta_[c] - a * running_mean_[c]};
+    }
+
+    void forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y, phase ph) {
+        const index_t N = x.batch, C = in_.channels, L = in_.length;
+        last_ = ph;
+        ctx.pool().parallel_for(C, [&](index_t c0, index_t c1, int) {
+            for (index_t c = c0; c < c1; ++c) {
+                T a, b;
+                if (ph == phase::training) {
+                    // Two-pass mean and variance in double: exact enough for long batches.
+                    double sum = 0.0;
+                    for (index_t n = 0; n < N; ++n) {
+                        const T* r = x.row(n, c);
+                        for (index_t l = 0; l < L; ++l) sum += r[l];
+                    }
+                    const double count = static_cast<double>(N * L);
+                    const double mean = sum / count;
+                    double ss = 0.0;
+                    for (index_t n = 0; n < N; ++n) {
+                        const T* r = x.row(n, c);
+                        for (index_t l = 0; l < L; ++l) ss += (r[l] - mean) * (r[l] - mean);
+                    }
+                    const double var = ss / count;
+                    const double inv_std = 1.0 / std::sqrt(var + opts_.eps);
+                    batch_mean_[c] = T(mean);
+                    batch_inv_std_[c] = T(inv_std);
+                    const double unbiased = count > 1 ? ss / (count - 1) : var;
+                    running_mean_[c] = T((1 - opts_.momentum) * running_mean_[c] + opts_.momentum * mean);
+                    running_var_[c] = T((1 - opts_.momentum) * running_var_[c] + opts_.momentum * unbiased);
+                    a = T(gamma_[c] * inv_std);
+                    b = T(beta_[c] - gamma_[c] * inv_std * mean);
+                } else {
+                    std::tie(a, b) = inference_affine(c);
+                }
+                for (index_t n = 0; n < N; ++n) {
+                    const T* r = x.row(n, c);
+                    T* o = y.row(n, c);
+                    for (index_t l = 0; l < L; ++l) o[l] = a * r[l] + b;
+                }
+            }
+        });
+    }
+
+    void backward(context<cpu>& ctx, const_batch_view<T> x, const_batch_view<T>, const_batch_view<T> dy,
+                  batch_view<T> dx, grad_mode mode) {
+        const index_t N = x.batch, C = in_.channels, L = in_.length;
+        const bool training = last_ == phase::training;
+        ctx.pool().parallel_for(C, [&](index_t c0, index_t c1, int) {
+            for (index_t c = c0; c < c1; ++c) {
+                const T mean = training ? batch_mean_[c] : running_mean_[c];
+                const T inv_std = training ? batch_inv_std_[c]
+                                           : T(1) / std::sqrt(running_var_[c] + T(opts_.eps));
+                double sum_dy = 0.0, sum_dy_xhat = 0.0;
+                for (index_t n = 0; n < N; ++n) {
+                    const T* xr = x.row(n, c);
+                    const T* g = dy.row(n, c);
+                    for (index_t l = 0; l < L; ++l) {
+                        sum_dy += g[l];
+                        sum_dy_xhat += g[l] * (xr[l] - mean) * inv_std;
+                    }
+                }
+                if (mode == grad_mode::parameters) {
+                    dgamma_[c] += T(sum_dy_xhat);
+                    dbeta_[c] += T(sum_dy);
+                }
+                if (dx.empty()) continue;
+                const T k = gamma_[c] * inv_std;
+                if (!training) {
+                    for (index_t n = 0; n < N; ++n) {
+                        const T* g = dy.row(n, c);
+                        T* d = dx.row(n, c);
+                        for (index_t l = 0; l < L; ++l) d[l] = k * g[l];
+                    }
+                    continue;
+                }
+                // dx = gamma * inv_std * (dy - mean(dy) - xhat * mean(dy * xhat))
+                const double count = static_cast<double>(N * L);
+                const T m_dy = T(sum_dy / count), m_dyx = T(sum_dy_xhat / count);
+                for (index_t n = 0; n < N; ++n) {
+                    const T* xr = x.row(n, c);
+                    const T* g = dy.row(n, c);
+                    T* d = dx.row(n, c);
+                    for (index_t l = 0; l < L; ++l)
+                        d[l] = k * (g[l] - m_dy - (xr[l] - mean) * inv_std * m_dyx);
+                }
+            }
+        });
+    }
+
+    bool fuse_into(epilogue_builder<T>& e) const {
+        if (!e.accepts_affine()) return false;
+        for (index_t c = 0; c < in_.channels; ++c) {
+            const auto [a, b] = inference_affine(c);
+            e.affine(c, a, b);
+        }
+        return true;
+    }
+
+private:
+    param_view<T> vec(T* p) const { return {p, {in_.channels, 1, 1}, 1}; }
+
+    batchnorm_options opts_;
+    shape in_;
+    T *gamma_ = nullptr, *beta_ = nullptr, *dgamma_ = nullptr, *dbeta_ = nullptr;
+    aligned_buffer<T> running_mean_, running_var_, batch_mean_, batch_inv_std_;
+    phase last_ = phase::inference;
+};
+
+/// Compile-time spec with PyTorch's defaults (eps 1e-5, momentum 0.1).
+struct batchnorm : spec_of<batchnorm_options{}, batchnorm_layer> {};
+/// Compile-time spec with other settings, e.g. batchnorm_with<1e-3, 0.01> for Keras' defaults.
+template <double Eps, double Momentum = 0.1>
+struct batchnorm_with : spec_of<batchnorm_options{Eps, Momentum}, batchnorm_layer> {};
+
+}  // namespace seqnet

@@ -1,0 +1,173 @@
+// seqnet/layers/conv1d.hpp -- 1-D convolution (cross-correlation), the workhorse of sequence models.
+//
+// y[n, f, j] = b[f] + sum_{c, k} W[f, c, k] * x~[n, c, j*s + k*d]   (SCIENCE.md section 1)
+// Parameters: weight F x C_in x K (PyTorch's Conv1d.weight layout), bias F (optional).
+// Shapes: (C_in, L) -> (F, L_out), L_out = floor((L + p_l + p_r - d*(K-1) - 1) / s) + 1.
+// Cost: 2 * F * C_in * K * L_out flops per sample forward, twice that backward. Runs on the packed GEMM
+// of backend/cpu/conv1d.hpp, split across the batch; at inference a following batch norm, ReLU and max
+// pool run in its epilogue (layers/fusion.hpp).
+#pragma once
+
+#include <seqnet/backend/cpu/conv1d.hpp>
+#include <seqnet/layers/concepts.hpp>
+#include <seqnet/layers/fusion.hpp>
+#include <seqnet/layers/padding.hpp>
+
+#include <vector>
+
+namespace seqnet {
+
+struct conv1d_options {
+    index_t filters = 1;
+    index_t kernel = 1;
+    padding pad = valid;
+    index_t stride = 1;
+    index_t dilation = 1;
+    bool bias = true;
+
+    constexpr index_t span() const { return dilation * (kernel - 1) + 1; }
+
+    constexpr shape_result output_shape(shape in) const {
+        if (filters < 1 || kernel < 1 || stride < 1 || dilation < 1)
+            return {{}, "filters, kernel, stride and dilation must all be at least 1"};
+        if (pad.left < 0 || pad.right < 0) return {{}, "padding must not be negative"};
+        if (in.length == dyn) return {{filters, dyn}};
+        const auto [pl, pr] = pad.amounts(in.length, span(), stride);
+        if (in.length + pl + pr < span())
+            return {{}, "the input (plus padding) is shorter than the kernel's span"};
+        return {{filters, (in.length + pl + pr - span()) / stride + 1}};
+    }
+};
+
+template <class T, class Dev = cpu>
+class conv1d_layer {
+public:
+    using scalar_type = T;
+    using device_type = Dev;
+    using options_type = conv1d_options;
+    static constexpr std::string_view name = "conv1d";
+
+    conv1d_layer(const conv1d_options& o, shape in)
+        : opts_(o), in_(in), out_(checked(o.output_shape(in), name, in)) {
+        const auto [pl, pr] = o.pad.amounts(in.length, o.span(), o.stride);
+        (void)pr;
+        geom_ = {in.channels, in.length, o.filters, o.kernel, o.stride, o.dilation, pl, out_.length};
+    }
+
+    const conv1d_options& options() const { return opts_; }
+    shape input_shape() const { return in_; }
+    shape output_shape() const { return out_; }
+    shape output_shape(shape in) const { return checked(opts_.output_shape(in), name, in); }
+    window receptive_field() const {
+        return {opts_.kernel, opts_.stride, opts_.dilation, geom_.pad_left, false};
+    }
+    index_t parameter_count() const { return weight_size() + (opts_.bias ? opts_.filters : 0); }
+    index_t flops() const { return 2 * opts_.filters * geom_.patch() * out_.length; }
+
+    void bind_parameters(T* values, T* grads) {
+        w_ = values;
+        dw_ = grads;
+        b_ = opts_.bias ? values + weight_size() : nullptr;
+        db_ = opts_.bias ? grads + weight_size() : nullptr;
+    }
+
+    template <class F>
+    void visit_parameters(F&& f) {
+        f("weight", weight(), param_view<T>{dw_, {opts_.filters, in_.channels, opts_.kernel}, 3});
+        if (opts_.bias) f("bias", bias(), param_view<T>{db_, {opts_.filters, 1, 1}, 1});
+    }
+
+    param_view<T> weight() const { return {w_, {opts_.filters, in_.channels, opts_.kernel}, 3}; }
+    param_view<T> bias() const { return {b_, {opts_.filters, 1, 1}, opts_.bias ? 1 : 0}; }
+
+    void initialize(random_engine& rng, init scheme) {
+        initialize_weights(weight(), opts_.bias ? bias() : param_view<T>{}, geom_.patch(),
+                           opts_.filters * opts_.kernel, scheme, rng);
+    }
+
+    void forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y, phase) {
+        cpu_kernels::row_epilogue<T> epi{nullptr, b_, false};
+        run_forward(ctx, x, y, epi, {});
+    }
+
+    /// Inference with the epilogue built by the layers that follow (layers/fusion.hpp).
+    void forward_fused(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y,
+                       const epilogue_builder<T>& e) {
+        run_forward(ctx, x, y, e.rows(), e.pool());
+    }
+    void start_epilogue(epilogue_builder<T>& e) const { e.reset(opts_.filters, b_, true); }
+
+    void backward(context<cpu>& ctx, const_batch_view<T> x, const_batch_view<T>, const_batch_view<T> dy,
+                  batch_view<T> dx, grad_mode mode) {
+        const int workers = ctx.threads();
+        ensure_workspaces(workers);
+        if (mode == grad_mode::parameters) {
+            const index_t wsize = weight_size();
+            ctx.pool().parallel_for(dy.batch, [&](index_t b, index_t e, int w) {
+                T* dw = dw_;
+                T* db = db_;
+                if (w != 0) {  // worker 0 accumulates in place; the others into partial sums
+                    auto& ws = workspaces_[w];
+                    ws.dweight.resize(static_cast<std::size_t>(wsize));
+                    ws.dweight.fill(T(0));
+                    ws.dbias.resize(static_cast<std::size_t>(opts_.filters));
+                    ws.dbias.fill(T(0));
+                    dw = ws.dweight.data();
+                    db = db_ ? ws.dbias.data() : nullptr;
+                }
+                cpu_kernels::conv1d_backward_params(geom_, x.data, dy.data, dw, db, b, e,
+                                                    workspaces_[w]);
+            });
+            const int used = static_cast<int>(std::min<index_t>(workers, dy.batch));
+            for (int w = 1; w < used; ++w) {
+                const T* p = workspaces_[w].dweight.data();
+                for (index_t i = 0; i < wsize; ++i) dw_[i] += p[i];
+                if (db_)
+                    for (index_t f = 0; f < opts_.filters; ++f) db_[f] += workspaces_[w].dbias[f];
+            }
+        }
+        if (dx.empty()) return;
+        const index_t ck = geom_.patch();
+        wt_packed_.resize(static_cast<std::size_t>(cpu_kernels::packed_a_size<T>(ck, opts_.filters)));
+        cpu_kernels::pack_a<T>(ck, opts_.filters, cpu_kernels::strided_matrix<T>{w_, 1, ck},
+                               wt_packed_.data());
+        ctx.pool().parallel_for(dy.batch, [&](index_t b, index_t e, int w) {
+            cpu_kernels::conv1d_backward_input(geom_, dy.data, wt_packed_.data(), dx.data, b, e,
+                                               workspaces_[w]);
+        });
+    }
+
+private:
+    index_t weight_size() const { return opts_.filters * in_.channels * opts_.kernel; }
+
+    void ensure_workspaces(int workers) {
+        if (static_cast<int>(workspaces_.size()) < workers) workspaces_.resize(workers);
+    }
+
+    void run_forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y,
+                     const cpu_kernels::row_epilogue<T>& epi, const cpu_kernels::pool_epilogue& pool) {
+        ensure_workspaces(ctx.threads());
+        const index_t ck = geom_.patch();
+        w_packed_.resize(static_cast<std::size_t>(cpu_kernels::packed_a_size<T>(opts_.filters, ck)));
+        cpu_kernels::pack_a<T>(opts_.filters, ck, cpu_kernels::strided_matrix<T>{w_, ck, 1},
+                               w_packed_.data());
+        ctx.pool().parallel_for(x.batch, [&](index_t b, index_t e, int w) {
+            cpu_kernels::conv1d_forward(geom_, x.data, w_packed_.data(), y.data, b, e, epi, pool,
+                                        workspaces_[w]);
+        });
+    }
+
+    conv1d_options opts_;
+    shape in_, out_;
+    cpu_kernels::conv1d_geometry geom_{};
+    T *w_ = nullptr, *b_ = nullptr, *dw_ = nullptr, *db_ = nullptr;
+    aligned_buffer<T> w_packed_, wt_packed_;
+    std::vector<cpu_kernels::conv1d_workspace<T>> workspaces_;
+};
+
+/// Compile-time spec: conv1d<filters, kernel, padding, stride, dilation, bias>.
+template <index_t Filters, index_t Kernel, padding Pad = valid, index_t Stride = 1, index_t Dilation = 1,
+          bool Bias = true>
+struct conv1d : spec_of<conv1d_options{Filters, Kernel, Pad, Stride, Dilation, Bias}, conv1d_layer> {};
+
+}  // namespace seqnet

@@ -1,0 +1,72 @@
+// seqnet/train/optimizers.hpp -- optimisers over a model's single parameter buffer.
+//
+// Adam and AdamW exactly as torch.optim.Adam / AdamW (SCIENCE.md section 12):
+//   g += wd * p (Adam's L2 form) | p -= lr * wd * p (AdamW, decoupled)
+//   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
+//   p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+// State lives in two buffers the size of the parameters, allocated on the first step.
+#pragma once
+
+#include <seqnet/config.hpp>
+#include <seqnet/tensor/buffer.hpp>
+
+#include <cmath>
+#include <span>
+
+namespace seqnet {
+
+struct adam_options {
+    double lr = 1e-3;
+    double beta1 = 0.9;
+    double beta2 = 0.999;
+    double eps = 1e-8;
+    double weight_decay = 0.0;
+    bool decoupled_weight_decay = false;  ///< true: AdamW
+};
+
+template <class T>
+class adam {
+public:
+    explicit adam(adam_options o = {}) : o_(o) {}
+
+    const adam_options& options() const { return o_; }
+    long steps() const { return t_; }
+
+    /// One update of `params` from `grads` (same size on every call).
+    void step(std::span<T> params, std::span<const T> grads) {
+        if (params.size() != grads.size())
+            throw shape_error("adam: " + std::to_string(params.size()) + " parameters but " +
+                              std::to_string(grads.size()) + " gradients");
+        if (m_.size() != params.size()) {
+            if (t_ != 0)
+                throw shape_error("adam: the parameter count changed from " + std::to_string(m_.size()) +
+                                  " to " + std::to_string(params.size()));
+            m_.resize(params.size());
+            v_.resize(params.size());
+        }
+        ++t_;
+        const T b1 = T(o_.beta1), b2 = T(o_.beta2), eps = T(o_.eps), wd = T(o_.weight_decay);
+        const T step_size = T(o_.lr / (1.0 - std::pow(o_.beta1, double(t_))));
+        const T bias2 = T(1.0 / std::sqrt(1.0 - std::pow(o_.beta2, double(t_))));
+        const T lr = T(o_.lr);
+        T* m = m_.data();
+        T* v = v_.data();
+        const std::size_t n = params.size();
+        for (std::size_t i = 0; i < n; ++i) {
+            T g = grads[i];
+            T p = params[i];
+            if (o_.decoupled_weight_decay) p -= lr * wd * p;
+            else g += wd * p;
+            m[i] = b1 * m[i] + (T(1) - b1) * g;
+            v[i] = b2 * v[i] + (T(1) - b2) * g * g;
+            params[i] = p - step_size * m[i] / (std::sqrt(v[i]) * bias2 + eps);
+        }
+    }
+
+private:
+    adam_options o_;
+    aligned_buffer<T> m_, v_;
+    long t_ = 0;
+};
+
+}  // namespace seqnet

@@ -1,0 +1,54 @@
+// After a warm-up pass, forward, backward and predict at the same batch size allocate nothing: every
+// operator new is counted, and any during the measured passes fails the test.
+#include <seqnet/seqnet.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+
+static std::atomic<long> allocations{0};
+
+void* operator new(std::size_t n) {
+    ++allocations;
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) { return operator new(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+int main() {
+    using namespace seqnet;
+    using model_t = sequential<input<200>, conv1d<32, 9>, batchnorm, relu, maxpool<4>, conv1d<16, 5, same>,
+                               relu, flatten, dense<24>, batchnorm, relu, dropout<0.2>, dense<3>>;
+    model_t model;
+    model.initialize(1);
+    context<cpu> ctx(2);
+    adam<float> opt;
+    std::vector<std::string> seqs(8, std::string(200, 'A'));
+    for (std::size_t i = 0; i < seqs.size(); ++i)
+        for (std::size_t j = 0; j < 200; ++j) seqs[i][j] = "ACGT"[(i * 7 + j * 13 + j / 5) % 4];
+    auto x = one_hot(seqs);
+    std::vector<float> dy(8 * 3, 0.1f);
+    const_batch_view<float> dyv{dy.data(), 8, model.output_shape()};
+
+    auto pass = [&] {
+        model.forward(ctx, as_batch_view(x), phase::training);
+        model.zero_grad();
+        model.backward(ctx, dyv, grad_mode::parameters);
+        opt.step(model.parameters(), model.gradients());
+        model.forward(ctx, as_batch_view(x), phase::inference);
+        model.backward(ctx, dyv, grad_mode::input_only);
+        model.predict(ctx, as_batch_view(x));
+        model.predict(ctx, as_batch_view(x).slice(0, 1));  // batch 1 takes the matrix-vector path
+    };
+    pass();  // warm-up: buffers grow to their steady size
+    const long before = allocations.load();
+    for (int i = 0; i < 3; ++i) pass();
+    const long during = allocations.load() - before;
+    std::printf("heap allocations during 3 steady-state training and inference rounds: %ld\n", during);
+    return during == 0 ? 0 : 1;
+}
