@@ -99,32 +99,23 @@ public:
 
     void backward(context<cpu>& ctx, const_batch_view<T> x, const_batch_view<T>, const_batch_view<T> dy,
                   batch_view<T> dx, grad_mode mode) {
-        const int workers = ctx.threads();
-        ensure_workspaces(workers);
+        ensure_workspaces(ctx.threads());
         if (mode == grad_mode::parameters) {
-            const index_t wsize = weight_size();
-            ctx.pool().parallel_for(dy.batch, [&](index_t b, index_t e, int w) {
-                T* dw = dw_;
-                T* db = db_;
-                if (w != 0) {  // worker 0 accumulates in place; the others into partial sums
-                    auto& ws = workspaces_[w];
-                    ws.dweight.resize(static_cast<std::size_t>(wsize));
-                    ws.dweight.fill(T(0));
-                    ws.dbias.resize(static_cast<std::size_t>(opts_.filters));
-                    ws.dbias.fill(T(0));
-                    dw = ws.dweight.data();
-                    db = db_ ? ws.dbias.data() : nullptr;
+            const index_t N = dy.batch;
+            dy_packed_.resize(static_cast<std::size_t>(
+                cpu_kernels::packed_a_size<T>(opts_.filters, N * geom_.out_length)));
+            cpu_kernels::pack_output_gradient(geom_, dy.data, N, dy_packed_.data());
+            // Workers take disjoint column blocks of dW, so no partial sums need reducing.
+            constexpr index_t NR = cpu_kernels::gemm_shape<T>::nr;
+            const index_t ck = geom_.patch(), panels = (ck + NR - 1) / NR;
+            ctx.pool().parallel_for(panels, [&](index_t b, index_t e, int w) {
+                cpu_kernels::conv1d_backward_weights(geom_, x.data, dy_packed_.data(), N, dw_, b * NR,
+                                                     std::min(ck, e * NR), workspaces_[w].gemm);
+                if (db_) {
+                    const index_t f0 = opts_.filters * b / panels, f1 = opts_.filters * e / panels;
+                    cpu_kernels::conv1d_backward_bias(geom_, dy.data, N, db_, f0, f1);
                 }
-                cpu_kernels::conv1d_backward_params(geom_, x.data, dy.data, dw, db, b, e,
-                                                    workspaces_[w]);
             });
-            const int used = static_cast<int>(std::min<index_t>(workers, dy.batch));
-            for (int w = 1; w < used; ++w) {
-                const T* p = workspaces_[w].dweight.data();
-                for (index_t i = 0; i < wsize; ++i) dw_[i] += p[i];
-                if (db_)
-                    for (index_t f = 0; f < opts_.filters; ++f) db_[f] += workspaces_[w].dbias[f];
-            }
         }
         if (dx.empty()) return;
         const index_t ck = geom_.patch();
@@ -161,7 +152,7 @@ private:
     shape in_, out_;
     cpu_kernels::conv1d_geometry geom_{};
     T *w_ = nullptr, *b_ = nullptr, *dw_ = nullptr, *db_ = nullptr;
-    aligned_buffer<T> w_packed_, wt_packed_;
+    aligned_buffer<T> w_packed_, wt_packed_, dy_packed_;
     std::vector<cpu_kernels::conv1d_workspace<T>> workspaces_;
 };
 

@@ -69,23 +69,31 @@ struct im2col_packer {
     }
 };
 
-/// Packs B = Xcol^T for the weight gradient: B[j, (c, k)] = x[c, j*s - p + k*d].
+/// Packs B = Xcol^T for the weight gradient over a run of samples laid end to end along K:
+/// row r = n * L_out + j, column (c, k): B[r, (c, k)] = x[n0 + n, c, j*s - p + k*d].
 template <class T>
 struct im2col_transposed_packer {
-    const T* x;
+    const T* x;  // first sample of the run
     conv1d_geometry g;
 
     void operator()(index_t k0, index_t kc, index_t col0, T* out) const {
         constexpr int NR = gemm_shape<T>::nr;
         const index_t cols = std::min<index_t>(NR, g.patch() - col0);
+        index_t row_offset[NR], tap_offset[NR];  // per column: channel row start, tap displacement
+        for (index_t q = 0; q < cols; ++q) {
+            const index_t c = (col0 + q) / g.kernel, k = (col0 + q) % g.kernel;
+            row_offset[q] = c * g.in_length;
+            tap_offset[q] = k * g.dilation - g.pad_left;
+        }
+        const index_t sample_size = g.in_channels * g.in_length;
         for (index_t r = 0; r < kc; ++r, out += NR) {
-            const index_t j = k0 + r;  // output position
+            const index_t n = (k0 + r) / g.out_length, j = (k0 + r) % g.out_length;
+            const T* xn = x + n * sample_size;
+            const index_t base = j * g.stride;
             index_t q = 0;
             for (; q < cols; ++q) {
-                const index_t col = col0 + q;
-                const index_t c = col / g.kernel, k = col % g.kernel;
-                const index_t i = g.input_pos(j, k);
-                out[q] = (i >= 0 && i < g.in_length) ? x[c * g.in_length + i] : T(0);
+                const index_t i = base + tap_offset[q];
+                out[q] = (i >= 0 && i < g.in_length) ? xn[row_offset[q] + i] : T(0);
             }
             for (; q < NR; ++q) out[q] = T(0);
         }
@@ -135,9 +143,6 @@ template <class T>
 struct conv1d_workspace {
     gemm_workspace<T> gemm;
     aligned_buffer<T> conv_out;  // one sample's pre-pooling output (fused pooling only)
-    aligned_buffer<T> a_packed;  // per-sample packed dY (weight gradient)
-    aligned_buffer<T> dweight;   // partial weight gradient
-    aligned_buffer<T> dbias;
 };
 
 /// Forward for samples [n_begin, n_end). `w_packed` is pack_a of W (F x CK). `epi` applies per-filter
@@ -164,26 +169,36 @@ void conv1d_forward(const conv1d_geometry& g, const T* x, const T* w_packed, T* 
     }
 }
 
-/// Weight and bias gradients of samples [n_begin, n_end), added into dw (F x CK) and db (F).
+/// Packs dY of samples [0, N) side by side, as the A operand (F x N*L_out) of the weight gradient.
 template <class T>
-void conv1d_backward_params(const conv1d_geometry& g, const T* x, const T* dy, T* dw, T* db,
-                            index_t n_begin, index_t n_end, conv1d_workspace<T>& ws) {
-    const index_t in_size = g.in_channels * g.in_length;
+void pack_output_gradient(const conv1d_geometry& g, const T* dy, index_t N, T* dst) {
     const index_t out_size = g.filters * g.out_length;
-    ws.a_packed.resize(static_cast<std::size_t>(packed_a_size<T>(g.filters, g.out_length)));
-    for (index_t n = n_begin; n < n_end; ++n) {
-        const T* dyn_ = dy + n * out_size;
-        pack_a<T>(g.filters, g.out_length, strided_matrix<T>{dyn_, g.out_length, 1}, ws.a_packed.data());
-        gemm<T>(0, g.filters, g.patch(), g.out_length, ws.a_packed.data(),
-                im2col_transposed_packer<T>{x + n * in_size, g},
-                store_sink<T>{dw, g.patch(), 1, true, {}}, ws.gemm);
-        if (db)
-            for (index_t f = 0; f < g.filters; ++f) {
-                T s = 0;
-                const T* row = dyn_ + f * g.out_length;
-                for (index_t j = 0; j < g.out_length; ++j) s += row[j];
-                db[f] += s;
-            }
+    for (index_t n = 0; n < N; ++n)
+        pack_a<T>(g.filters, g.out_length, strided_matrix<T>{dy + n * out_size, g.out_length, 1}, dst,
+                  n * g.out_length, N * g.out_length);
+}
+
+/// Weight gradient columns [col_begin, col_end) of (c, k), summed over all N samples, added into
+/// dw (F x CK): dW += [dY_0 ... dY_N-1] * [Xcol_0 ... Xcol_N-1]^T, one GEMM with K = N * L_out, so each
+/// block of dW stays in cache for the whole batch. `dy_packed` is pack_output_gradient's result.
+template <class T>
+void conv1d_backward_weights(const conv1d_geometry& g, const T* x, const T* dy_packed, index_t N, T* dw,
+                             index_t col_begin, index_t col_end, gemm_workspace<T>& ws) {
+    gemm<T>(0, g.filters, col_begin, col_end, N * g.out_length, dy_packed, im2col_transposed_packer<T>{x, g},
+            store_sink<T>{dw, g.patch(), 1, true, {}}, ws);
+}
+
+/// db[f] += sum over samples and positions of dy[n, f, j], for filters [f_begin, f_end).
+template <class T>
+void conv1d_backward_bias(const conv1d_geometry& g, const T* dy, index_t N, T* db, index_t f_begin,
+                          index_t f_end) {
+    for (index_t f = f_begin; f < f_end; ++f) {
+        T s = 0;
+        for (index_t n = 0; n < N; ++n) {
+            const T* row = dy + (n * g.filters + f) * g.out_length;
+            for (index_t j = 0; j < g.out_length; ++j) s += row[j];
+        }
+        db[f] += s;
     }
 }
 

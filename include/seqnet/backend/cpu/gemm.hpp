@@ -27,7 +27,8 @@ struct gemm_shape {
     static constexpr int lanes = static_cast<int>(batch::size);
     // Registers: MR x NV accumulators plus NV B vectors and a broadcast. 32 vector registers with
     // AVX-512, 16 otherwise.
-#if defined(SEQNET_GEMM_MR)
+// SEQNET_GEMM_MR / _NV / _KC override the register tile and K-block (for tuning on other CPUs).
+#if defined(SEQNET_GEMM_MR) && defined(SEQNET_GEMM_NV)
     static constexpr int mr = SEQNET_GEMM_MR;
     static constexpr int nv = SEQNET_GEMM_NV;
 #elif defined(__AVX512F__)  // 10 x 32 measured best on Zen 4; 200 and 300 filters divide evenly
@@ -38,12 +39,12 @@ struct gemm_shape {
     static constexpr int nv = 2;
 #endif
     static constexpr int nr = nv * lanes;
-    #ifdef SEQNET_GEMM_KC
+#if defined(SEQNET_GEMM_KC)
     static constexpr index_t kc = SEQNET_GEMM_KC;
 #else
-    static constexpr index_t kc = 256;
+    static constexpr index_t kc = 256;  // an MR x KC A panel and a KC x NR B panel stay in L1/L2
 #endif
-     // K-block: an MR x KC A panel and KC x NR B panel fit in L1+L2
+    static constexpr index_t nc = 16 * nr;  // the M x NC block of C stays in L2 across the K loop
 };
 
 /// Rounds n up to a multiple of m.
@@ -60,12 +61,15 @@ struct strided_matrix {
 
 /// Packs rows [0, M) and all K columns of A into MR-row panels: panel p holds K x MR values, so the
 /// K-block [k0, k0 + kc) of panel p starts at p * K * MR + k0 * MR. Rows past M are zero.
+/// With k_total > K, A is one slice of a wider matrix whose columns [k_offset, k_offset + K) it fills
+/// (a weight gradient packs each sample's dY next to the others' this way).
 template <class T, class Source>
-void pack_a(index_t M, index_t K, const Source& a, T* dst) {
+void pack_a(index_t M, index_t K, const Source& a, T* dst, index_t k_offset = 0, index_t k_total = -1) {
     constexpr int MR = gemm_shape<T>::mr;
+    if (k_total < 0) k_total = K;
     for (index_t p = 0; p < M; p += MR) {
         const index_t rows = std::min<index_t>(MR, M - p);
-        T* panel = dst + p * K;
+        T* panel = dst + p * k_total + k_offset * MR;
         for (index_t k = 0; k < K; ++k) {
             T* out = panel + k * MR;
             index_t r = 0;
@@ -138,43 +142,56 @@ struct gemm_workspace {
     aligned_buffer<T> tile;
 };
 
-/// C-block driver. `a_packed` is pack_a's output for all M rows and K columns; rows [m_begin, m_end)
-/// are computed (m_begin a multiple of MR). `pack_b(k0, kc, j0, out)` packs a kc x NR panel starting at
-/// column j0. `sink(i0, j0, tile, rows, cols, first_k_block, last_k_block)` receives each MR x NR tile
-/// (row-major, stride NR) for every K-block; `rows` and `cols` are the valid extents.
+/// The driver, BLIS's loop order: column blocks of NC (so the C block stays in L2 across all of K),
+/// K-blocks of KC (B block packed once, reused by every row panel), then MR x NR micro-tiles.
+/// `a_packed` is pack_a's output for all M rows and K columns; rows [m_begin, m_end) (m_begin a
+/// multiple of MR) and columns [n_begin, n_end) are computed. `pack_b(k0, kc, j0, out)` packs a kc x NR
+/// panel starting at column j0. `sink(i0, j0, tile, rows, cols, first_k_block, last_k_block)`
+/// receives each MR x NR tile (row-major, stride NR) for every K-block; `rows` and `cols` are the
+/// valid extents.
 template <class T, class PackB, class Sink>
-void gemm(index_t m_begin, index_t m_end, index_t N, index_t K, const T* a_packed,
+void gemm(index_t m_begin, index_t m_end, index_t n_begin, index_t n_end, index_t K, const T* a_packed,
           const PackB& pack_b, Sink&& sink, gemm_workspace<T>& ws) {
     using shape_t = gemm_shape<T>;
     constexpr int MR = shape_t::mr, NR = shape_t::nr;
-    constexpr index_t KC = shape_t::kc;
-    if (m_begin >= m_end || N <= 0) return;
-    const index_t n_panels = (N + NR - 1) / NR;
-    ws.b_block.resize(static_cast<std::size_t>(std::min(K, KC) * n_panels * NR));
+    constexpr index_t KC = shape_t::kc, NC = shape_t::nc;
+    if (m_begin >= m_end || n_begin >= n_end) return;
+    ws.b_block.resize(static_cast<std::size_t>(std::min(K, KC) * std::min(round_up(n_end - n_begin, NR), NC)));
     ws.tile.resize(MR * NR);
     T* tile = ws.tile.data();
     if (K == 0) {  // empty product: sinks still see every tile once, as zeros
         std::fill(tile, tile + MR * NR, T(0));
         for (index_t i0 = m_begin; i0 < m_end; i0 += MR)
-            for (index_t j0 = 0; j0 < N; j0 += NR)
-                sink(i0, j0, tile, std::min<index_t>(MR, m_end - i0), std::min<index_t>(NR, N - j0),
+            for (index_t j0 = n_begin; j0 < n_end; j0 += NR)
+                sink(i0, j0, tile, std::min<index_t>(MR, m_end - i0), std::min<index_t>(NR, n_end - j0),
                      true, true);
         return;
     }
-    for (index_t k0 = 0; k0 < K; k0 += KC) {
-        const index_t kc = std::min(KC, K - k0);
-        T* bp = ws.b_block.data();
-        for (index_t q = 0; q < n_panels; ++q) pack_b(k0, kc, q * NR, bp + q * kc * NR);
-        const bool first = k0 == 0, last = k0 + kc >= K;
-        for (index_t q = 0; q < n_panels; ++q) {
-            const index_t j0 = q * NR;
-            const index_t cols = std::min<index_t>(NR, N - j0);
-            for (index_t i0 = m_begin; i0 < m_end; i0 += MR) {
-                micro_kernel(kc, a_packed + i0 * K + k0 * MR, bp + q * kc * NR, tile);
-                sink(i0, j0, tile, std::min<index_t>(MR, m_end - i0), cols, first, last);
+    for (index_t jc = n_begin; jc < n_end; jc += NC) {
+        const index_t nc = std::min(NC, n_end - jc);
+        const index_t n_panels = (nc + NR - 1) / NR;
+        for (index_t k0 = 0; k0 < K; k0 += KC) {
+            const index_t kc = std::min(KC, K - k0);
+            T* bp = ws.b_block.data();
+            for (index_t q = 0; q < n_panels; ++q) pack_b(k0, kc, jc + q * NR, bp + q * kc * NR);
+            const bool first = k0 == 0, last = k0 + kc >= K;
+            for (index_t q = 0; q < n_panels; ++q) {
+                const index_t j0 = jc + q * NR;
+                const index_t cols = std::min<index_t>(NR, n_end - j0);
+                for (index_t i0 = m_begin; i0 < m_end; i0 += MR) {
+                    micro_kernel(kc, a_packed + i0 * K + k0 * MR, bp + q * kc * NR, tile);
+                    sink(i0, j0, tile, std::min<index_t>(MR, m_end - i0), cols, first, last);
+                }
             }
         }
     }
+}
+
+/// All columns [0, N).
+template <class T, class PackB, class Sink>
+void gemm(index_t m_begin, index_t m_end, index_t N, index_t K, const T* a_packed, const PackB& pack_b,
+          Sink&& sink, gemm_workspace<T>& ws) {
+    gemm<T>(m_begin, m_end, 0, N, K, a_packed, pack_b, std::forward<Sink>(sink), ws);
 }
 
 /// Per-row affine map and optional ReLU applied when a tile is final: y = y * scale[i] + shift[i].
