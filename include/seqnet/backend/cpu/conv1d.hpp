@@ -36,35 +36,67 @@ struct conv1d_geometry {
     }
 };
 
-/// Packs the im2col matrix B[(c, k), j] = x[c, j*s - p + k*d] of one sample, zero outside the input.
+/// Packs the im2col matrix of a group of samples laid side by side along the columns:
+/// B[(c, k), n * L_out + j] = x[n, c, j*s - p + k*d], zero outside the input. Grouping short outputs
+/// (a deep layer's 40 positions) fills the NR-wide register tiles that one sample would leave empty.
 template <class T>
 struct im2col_packer {
-    const T* x;  // C x L of one sample
+    const T* x;  // first sample of the group
     conv1d_geometry g;
 
-    void operator()(index_t k0, index_t kc, index_t j0, T* out) const {
+    void operator()(index_t k0, index_t kc, index_t j0, T* out, index_t total_cols) const {
         constexpr int NR = gemm_shape<T>::nr;
-        const index_t cols = std::min<index_t>(NR, g.out_length - j0);
+        const index_t cols = std::min<index_t>(NR, total_cols - j0);
+        const index_t sample_size = g.in_channels * g.in_length;
         for (index_t r = 0; r < kc; ++r, out += NR) {
             const index_t row = k0 + r;
             const index_t c = row / g.kernel, k = row % g.kernel;
-            const T* xc = x + c * g.in_length;
-            const index_t start = g.input_pos(j0, k);
-            if (g.stride == 1) {
-                // Contiguous run [start, start + cols) clipped to the input.
-                const index_t lo = std::clamp<index_t>(-start, 0, cols);
-                const index_t hi = std::clamp<index_t>(g.in_length - start, lo, cols);
-                for (index_t j = 0; j < lo; ++j) out[j] = T(0);
-                if (hi > lo) std::memcpy(out + lo, xc + start + lo, (hi - lo) * sizeof(T));
-                for (index_t j = hi; j < NR; ++j) out[j] = T(0);
-                continue;
+            for (index_t q = 0; q < cols;) {  // one run per sample the panel touches
+                const index_t n = (j0 + q) / g.out_length, j = (j0 + q) % g.out_length;
+                const index_t run = std::min(cols - q, g.out_length - j);
+                const T* xc = x + n * sample_size + c * g.in_length;
+                const index_t start = g.input_pos(j, k);
+                T* o = out + q;
+                if (g.stride == 1) {
+                    const index_t lo = std::clamp<index_t>(-start, 0, run);
+                    const index_t hi = std::clamp<index_t>(g.in_length - start, lo, run);
+                    for (index_t t = 0; t < lo; ++t) o[t] = T(0);
+                    if (hi > lo) std::memcpy(o + lo, xc + start + lo, (hi - lo) * sizeof(T));
+                    for (index_t t = hi; t < run; ++t) o[t] = T(0);
+                } else {
+                    for (index_t t = 0; t < run; ++t) {
+                        const index_t i = start + t * g.stride;
+                        o[t] = (i >= 0 && i < g.in_length) ? xc[i] : T(0);
+                    }
+                }
+                q += run;
             }
-            index_t j = 0;
-            for (; j < cols; ++j) {
-                const index_t i = start + j * g.stride;
-                out[j] = (i >= 0 && i < g.in_length) ? xc[i] : T(0);
+            for (index_t q = cols; q < NR; ++q) out[q] = T(0);
+        }
+    }
+};
+
+/// Sink storing a group's tiles into N x F x L_out memory (column n * L_out + j of row f lands on
+/// y[n, f, j]), applying the epilogue.
+template <class T>
+struct grouped_store_sink {
+    T* y;
+    index_t filters;
+    index_t out_length;
+    row_epilogue<T> epilogue;
+
+    void operator()(index_t i0, index_t j0, const T* tile, index_t rows, index_t cols, bool first,
+                    bool last) const {
+        constexpr int NR = gemm_shape<T>::nr;
+        for (index_t q = 0; q < cols;) {
+            const index_t n = (j0 + q) / out_length, j = (j0 + q) % out_length;
+            const index_t run = std::min(cols - q, out_length - j);
+            for (index_t r = 0; r < rows; ++r) {
+                const index_t f = i0 + r;
+                store_row(y + (n * filters + f) * out_length + j, tile + r * NR + q, run, !first, last,
+                          epilogue, f);
             }
-            for (; j < NR; ++j) out[j] = T(0);
+            q += run;
         }
     }
 };
@@ -145,6 +177,12 @@ struct conv1d_workspace {
     aligned_buffer<T> conv_out;  // one sample's pre-pooling output (fused pooling only)
 };
 
+/// Samples per GEMM in the forward pass: enough that a group spans about eight register tiles.
+template <class T>
+constexpr index_t forward_group(const conv1d_geometry& g) {
+    return std::max<index_t>(1, (8 * gemm_shape<T>::nr + g.out_length - 1) / g.out_length);
+}
+
 /// Forward for samples [n_begin, n_end). `w_packed` is pack_a of W (F x CK). `epi` applies per-filter
 /// scale/shift (bias, folded batch norm) and ReLU; `pool` optionally max-pools the result, in which case
 /// y rows have pool.out_length positions.
@@ -155,16 +193,19 @@ void conv1d_forward(const conv1d_geometry& g, const T* x, const T* w_packed, T* 
     const index_t in_size = g.in_channels * g.in_length;
     const index_t conv_size = g.filters * g.out_length;
     const index_t out_size = pool.active() ? g.filters * pool.out_length : conv_size;
-    if (pool.active()) ws.conv_out.resize(static_cast<std::size_t>(conv_size));
-    for (index_t n = n_begin; n < n_end; ++n) {
-        const T* xn = x + n * in_size;
-        T* yn = y + n * out_size;
-        T* target = pool.active() ? ws.conv_out.data() : yn;
-        gemm<T>(0, g.filters, g.out_length, g.patch(), w_packed, im2col_packer<T>{xn, g},
-                store_sink<T>{target, g.out_length, 1, false, epi}, ws.gemm);
+    const index_t group = forward_group<T>(g);
+    if (pool.active()) ws.conv_out.resize(static_cast<std::size_t>(conv_size * std::min(group, n_end - n_begin)));
+    for (index_t n = n_begin; n < n_end; n += group) {
+        const index_t count = std::min(group, n_end - n);
+        const index_t cols = count * g.out_length;
+        T* target = pool.active() ? ws.conv_out.data() : y + n * out_size;
+        const im2col_packer<T> packer{x + n * in_size, g};
+        gemm<T>(0, g.filters, cols, g.patch(), w_packed,
+                [&](index_t k0, index_t kc, index_t j0, T* out) { packer(k0, kc, j0, out, cols); },
+                grouped_store_sink<T>{target, g.filters, g.out_length, epi}, ws.gemm);
         if (pool.active())
-            for (index_t f = 0; f < g.filters; ++f)
-                maxpool_row_forward(target + f * g.out_length, yn + f * pool.out_length,
+            for (index_t r = 0; r < count * g.filters; ++r)
+                maxpool_row_forward(target + r * g.out_length, y + n * out_size + r * pool.out_length,
                                     pool.out_length, pool.size, pool.stride);
     }
 }

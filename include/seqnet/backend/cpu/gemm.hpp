@@ -205,6 +205,37 @@ struct row_epilogue {
     bool is_identity() const { return !scale && !shift && !relu; }
 };
 
+/// Writes one tile row segment of `len` contiguous values: dst = (add ? dst : 0) + src, then on the last
+/// K-block the epilogue of row `row`.
+template <class T>
+inline void store_row(T* dst, const T* src, index_t len, bool add, bool last, const row_epilogue<T>& e,
+                      index_t row) {
+    using batch = xsimd::batch<T>;
+    constexpr index_t W = batch::size;
+    const bool apply = last && !e.is_identity();
+    const T s = e.scale ? e.scale[row] : T(1);
+    const T t = e.shift ? e.shift[row] : T(0);
+    index_t j = 0;
+    for (; j + W <= len; j += W) {
+        batch y = batch::load_unaligned(src + j);
+        if (add) y += batch::load_unaligned(dst + j);
+        if (apply) {
+            y = xsimd::fma(y, batch(s), batch(t));
+            if (e.relu) y = xsimd::max(y, batch(T(0)));
+        }
+        y.store_unaligned(dst + j);
+    }
+    for (; j < len; ++j) {
+        T y = src[j];
+        if (add) y += dst[j];
+        if (apply) {
+            y = y * s + t;
+            if (e.relu) y = y > T(0) ? y : T(0);
+        }
+        dst[j] = y;
+    }
+}
+
 /// Sink storing into C (row stride ldc, columns contiguous unless col_stride != 1). With
 /// `accumulate`, the product is added to C's existing values; the epilogue runs on the final value.
 template <class T>
@@ -217,28 +248,18 @@ struct store_sink {
 
     void operator()(index_t i0, index_t j0, const T* tile, index_t rows, index_t cols, bool first,
                     bool last) const {
-        using shape_t = gemm_shape<T>;
-        using batch = typename shape_t::batch;
-        constexpr int NR = shape_t::nr, W = shape_t::lanes;
+        constexpr int NR = gemm_shape<T>::nr;
         const bool add = accumulate || !first;
         for (index_t r = 0; r < rows; ++r) {
             const index_t i = i0 + r;
             T* crow = c + i * ldc + j0 * col_stride;
             const T* trow = tile + r * NR;
-            const T s = epilogue.scale ? epilogue.scale[i] : T(1);
-            const T t = epilogue.shift ? epilogue.shift[i] : T(0);
-            if (col_stride == 1 && cols == NR) {
-                for (int v = 0; v < NR; v += W) {
-                    batch y = batch::load_aligned(trow + v);
-                    if (add) y += batch::load_unaligned(crow + v);
-                    if (last && !epilogue.is_identity()) {
-                        y = xsimd::fma(y, batch(s), batch(t));
-                        if (epilogue.relu) y = xsimd::max(y, batch(T(0)));
-                    }
-                    y.store_unaligned(crow + v);
-                }
+            if (col_stride == 1) {
+                store_row(crow, trow, cols, add, last, epilogue, i);
                 continue;
             }
+            const T s = epilogue.scale ? epilogue.scale[i] : T(1);
+            const T t = epilogue.shift ? epilogue.shift[i] : T(0);
             for (index_t j = 0; j < cols; ++j) {
                 T y = trow[j];
                 if (add) y += crow[j * col_stride];
