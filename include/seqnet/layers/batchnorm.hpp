@@ -105,8 +105,8 @@ public:
                     }
                     const double var = ss / count;
                     const double inv_std = 1.0 / std::sqrt(var + opts_.eps);
-                    batch_mean_[c] = T(mean);
-                    batch_inv_std_[c] = T(inv_std);
+                    batch_mean_[c] = mean;
+                    batch_inv_std_[c] = inv_std;
                     const double unbiased = count > 1 ? ss / (count - 1) : var;
                     running_mean_[c] = T((1 - opts_.momentum) * running_mean_[c] + opts_.momentum * mean);
                     running_var_[c] = T((1 - opts_.momentum) * running_var_[c] + opts_.momentum * unbiased);
@@ -130,9 +130,9 @@ public:
         const bool training = last_ == phase::training;
         ctx.pool().parallel_for(C, [&](index_t c0, index_t c1, int) {
             for (index_t c = c0; c < c1; ++c) {
-                const T mean = training ? batch_mean_[c] : running_mean_[c];
-                const T inv_std = training ? batch_inv_std_[c]
-                                           : T(1) / std::sqrt(running_var_[c] + T(opts_.eps));
+                const double mean = training ? batch_mean_[c] : double(running_mean_[c]);
+                const double inv_std = training ? batch_inv_std_[c]
+                                                : 1.0 / std::sqrt(double(running_var_[c]) + opts_.eps);
                 double sum_dy = 0.0, sum_dy_xhat = 0.0;
                 for (index_t n = 0; n < N; ++n) {
                     const T* xr = x.row(n, c);
@@ -147,7 +147,7 @@ public:
                     dbeta_[c] += T(sum_dy);
                 }
                 if (dx.empty()) continue;
-                const T k = gamma_[c] * inv_std;
+                const T k = T(gamma_[c] * inv_std);
                 if (!training) {
                     for (index_t n = 0; n < N; ++n) {
                         const T* g = dy.row(n, c);
@@ -156,15 +156,17 @@ public:
                     }
                     continue;
                 }
-                // dx = gamma * inv_std * (dy - mean(dy) - xhat * mean(dy * xhat))
+                // dx = gamma * inv_std * (dy - mean(dy) - xhat * mean(dy * xhat)), in double: with few
+                // values per channel the three terms nearly cancel.
                 const double count = static_cast<double>(N * L);
-                const T m_dy = T(sum_dy / count), m_dyx = T(sum_dy_xhat / count);
+                const double m_dy = sum_dy / count, m_dyx = sum_dy_xhat / count;
+                const double kd = double(gamma_[c]) * double(inv_std);
                 for (index_t n = 0; n < N; ++n) {
                     const T* xr = x.row(n, c);
                     const T* g = dy.row(n, c);
                     T* d = dx.row(n, c);
                     for (index_t l = 0; l < L; ++l)
-                        d[l] = k * (g[l] - m_dy - (xr[l] - mean) * inv_std * m_dyx);
+                        d[l] = T(kd * (double(g[l]) - m_dy - (double(xr[l]) - mean) * inv_std * m_dyx));
                 }
             }
         });
@@ -185,7 +187,8 @@ private:
     batchnorm_options opts_;
     shape in_;
     T *gamma_ = nullptr, *beta_ = nullptr, *dgamma_ = nullptr, *dbeta_ = nullptr;
-    aligned_buffer<T> running_mean_, running_var_, batch_mean_, batch_inv_std_;
+    aligned_buffer<T> running_mean_, running_var_;
+    aligned_buffer<double> batch_mean_, batch_inv_std_;  // double: the training backward cancels terms
     phase last_ = phase::inference;
 };
 

@@ -104,7 +104,9 @@ public:
             const index_t N = dy.batch;
             dy_packed_.resize(static_cast<std::size_t>(
                 cpu_kernels::packed_a_size<T>(opts_.filters, N * geom_.out_length)));
-            cpu_kernels::pack_output_gradient(geom_, dy.data, N, dy_packed_.data());
+            ctx.pool().parallel_for(N, [&](index_t b, index_t e, int) {
+                cpu_kernels::pack_output_gradient(geom_, dy.data, b, e, N, dy_packed_.data());
+            });
             // Workers take disjoint column blocks of dW, so no partial sums need reducing.
             constexpr index_t NR = cpu_kernels::gemm_shape<T>::nr;
             const index_t ck = geom_.patch(), panels = (ck + NR - 1) / NR;

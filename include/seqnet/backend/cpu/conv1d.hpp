@@ -2,11 +2,12 @@
 //
 // Every pass is the packed GEMM of gemm.hpp with a convolution-specific packer or sink, so no im2col
 // matrix is ever materialised (SCIENCE.md section 1 for the index maps):
-//   forward  Y_n[F x Lout]  = W[F x CK] * Xcol_n[CK x Lout]      (B packed straight from x)
-//   dW      dW[F x CK]     += dY_n[F x Lout] * Xcol_n^T           (B gathered straight from x)
-//   dX      dXcol[CK x Lout] = W^T * dY_n, scattered into dx     (sink adds tiles into dx rows)
-// with CK = C_in * K and row (c, k) = c * K + k, the order of PyTorch's weight[f][c][k]. Work is split
-// across the batch; each worker has its own workspaces and weight-gradient partial sums.
+//   forward  Y[F x (n, Lout)] = W[F x CK] * Xcol[CK x (n, Lout)]   (B packed straight from x; a few
+//                                                                   samples per GEMM when Lout is short)
+//   dW       dW[F x CK]      += dY[F x (n, Lout)] * Xcol^T          (one GEMM over the whole batch)
+//   dX       dXcol_n[CK x Lout] = W^T * dY_n, scattered into dx     (sink adds tiles into dx rows)
+// with CK = C_in * K and row (c, k) = c * K + k, the order of PyTorch's weight[f][c][k]. Forward and dX
+// split the batch across workers; dW splits its columns, so no partial sums need reducing.
 #pragma once
 
 #include <seqnet/backend/cpu/gemm.hpp>
@@ -210,11 +211,13 @@ void conv1d_forward(const conv1d_geometry& g, const T* x, const T* w_packed, T* 
     }
 }
 
-/// Packs dY of samples [0, N) side by side, as the A operand (F x N*L_out) of the weight gradient.
+/// Packs dY of samples [n_begin, n_end) of N into the A operand (F x N*L_out) of the weight gradient,
+/// where the samples sit side by side.
 template <class T>
-void pack_output_gradient(const conv1d_geometry& g, const T* dy, index_t N, T* dst) {
+void pack_output_gradient(const conv1d_geometry& g, const T* dy, index_t n_begin, index_t n_end, index_t N,
+                          T* dst) {
     const index_t out_size = g.filters * g.out_length;
-    for (index_t n = 0; n < N; ++n)
+    for (index_t n = n_begin; n < n_end; ++n)
         pack_a<T>(g.filters, g.out_length, strided_matrix<T>{dy + n * out_size, g.out_length, 1}, dst,
                   n * g.out_length, N * g.out_length);
 }
