@@ -14,18 +14,6 @@
 
 namespace seqnet {
 
-namespace detail {
-/// Runs f(begin, end) over [0, size) split across the context's workers in cache-friendly chunks.
-template <class F>
-void parallel_elementwise(context<cpu>& ctx, index_t size, F&& f) {
-    constexpr index_t min_chunk = 1 << 14;  // below this, threads cost more than they save
-    if (ctx.threads() == 1 || size < 2 * min_chunk) {
-        f(index_t(0), size);
-        return;
-    }
-    ctx.pool().parallel_for(size, [&](index_t b, index_t e, int) { f(b, e); });
-}
-}  // namespace detail
 
 template <class T, class Dev = cpu>
 class relu_layer : public parameter_free<T> {
@@ -44,7 +32,7 @@ public:
     void forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y, phase) {
         using batch = xsimd::batch<T>;
         constexpr index_t W = batch::size;
-        detail::parallel_elementwise(ctx, x.size(), [&](index_t b, index_t e) {
+        ctx.pool().parallel_for(x.size(), 1.0, [&](index_t b, index_t e, int) {
             index_t i = b;
             for (; i + W <= e; i += W)
                 xsimd::max(batch::load_unaligned(x.data + i), batch(T(0))).store_unaligned(y.data + i);
@@ -55,7 +43,7 @@ public:
     void backward(context<cpu>& ctx, const_batch_view<T>, const_batch_view<T> y, const_batch_view<T> dy,
                   batch_view<T> dx, grad_mode) {
         if (dx.empty()) return;
-        detail::parallel_elementwise(ctx, y.size(), [&](index_t b, index_t e) {
+        ctx.pool().parallel_for(y.size(), 1.0, [&](index_t b, index_t e, int) {
             for (index_t i = b; i < e; ++i) dx.data[i] = y.data[i] > T(0) ? dy.data[i] : T(0);
         });
     }
@@ -87,7 +75,7 @@ public:
     }
 
     void forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y, phase) {
-        detail::parallel_elementwise(ctx, x.size(), [&](index_t b, index_t e) {
+        ctx.pool().parallel_for(x.size(), 1.0, [&](index_t b, index_t e, int) {
             for (index_t i = b; i < e; ++i) y.data[i] = apply(x.data[i]);
         });
     }
@@ -95,7 +83,7 @@ public:
     void backward(context<cpu>& ctx, const_batch_view<T>, const_batch_view<T> y, const_batch_view<T> dy,
                   batch_view<T> dx, grad_mode) {
         if (dx.empty()) return;
-        detail::parallel_elementwise(ctx, y.size(), [&](index_t b, index_t e) {
+        ctx.pool().parallel_for(y.size(), 1.0, [&](index_t b, index_t e, int) {
             for (index_t i = b; i < e; ++i) dx.data[i] = dy.data[i] * y.data[i] * (T(1) - y.data[i]);
         });
     }

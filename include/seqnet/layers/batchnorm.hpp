@@ -86,7 +86,7 @@ public:
     void forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y, phase ph) {
         const index_t N = x.batch, C = in_.channels, L = in_.length;
         last_ = ph;
-        ctx.pool().parallel_for(C, [&](index_t c0, index_t c1, int) {
+        ctx.pool().parallel_for(C, 4.0 * N * L, [&](index_t c0, index_t c1, int) {
             for (index_t c = c0; c < c1; ++c) {
                 T a, b;
                 if (ph == phase::training) {
@@ -128,7 +128,7 @@ public:
                   batch_view<T> dx, grad_mode mode) {
         const index_t N = x.batch, C = in_.channels, L = in_.length;
         const bool training = last_ == phase::training;
-        ctx.pool().parallel_for(C, [&](index_t c0, index_t c1, int) {
+        ctx.pool().parallel_for(C, 4.0 * N * L, [&](index_t c0, index_t c1, int) {
             for (index_t c = c0; c < c1; ++c) {
                 const double mean = training ? batch_mean_[c] : double(running_mean_[c]);
                 const double inv_std = training ? batch_inv_std_[c]

@@ -99,34 +99,30 @@ public:
 
     void backward(context<cpu>& ctx, const_batch_view<T> x, const_batch_view<T>, const_batch_view<T> dy,
                   batch_view<T> dx, grad_mode mode) {
+        using namespace cpu_kernels;
         ensure_workspaces(ctx.threads());
+        const index_t N = dy.batch, ck = geom_.patch();
+        const double sample_flops = double(flops());
         if (mode == grad_mode::parameters) {
-            const index_t N = dy.batch;
-            dy_packed_.resize(static_cast<std::size_t>(
-                cpu_kernels::packed_a_size<T>(opts_.filters, N * geom_.out_length)));
-            ctx.pool().parallel_for(N, [&](index_t b, index_t e, int) {
-                cpu_kernels::pack_output_gradient(geom_, dy.data, b, e, N, dy_packed_.data());
+            dy_packed_.resize(static_cast<std::size_t>(packed_a_size<T>(opts_.filters, N * geom_.out_length)));
+            ctx.pool().parallel_for(N, double(out_.size()), [&](index_t b, index_t e, int) {
+                pack_output_gradient(geom_, dy.data, b, e, N, dy_packed_.data());
             });
             // Workers take disjoint column blocks of dW, so no partial sums need reducing.
-            constexpr index_t NR = cpu_kernels::gemm_shape<T>::nr;
-            const index_t ck = geom_.patch(), panels = (ck + NR - 1) / NR;
-            ctx.pool().parallel_for(panels, [&](index_t b, index_t e, int w) {
-                cpu_kernels::conv1d_backward_weights(geom_, x.data, dy_packed_.data(), N, dw_, b * NR,
-                                                     std::min(ck, e * NR), workspaces_[w].gemm);
-                if (db_) {
-                    const index_t f0 = opts_.filters * b / panels, f1 = opts_.filters * e / panels;
-                    cpu_kernels::conv1d_backward_bias(geom_, dy.data, N, db_, f0, f1);
-                }
+            constexpr index_t NR = gemm_shape<T>::nr;
+            const index_t panels = (ck + NR - 1) / NR;
+            ctx.pool().parallel_for(panels, sample_flops * N / panels, [&](index_t b, index_t e, int w) {
+                conv1d_backward_weights(geom_, x.data, dy_packed_.data(), N, dw_, b * NR, std::min(ck, e * NR),
+                                        workspaces_[w].gemm);
+                if (db_)
+                    conv1d_backward_bias(geom_, dy.data, N, db_, opts_.filters * b / panels,
+                                         opts_.filters * e / panels);
             });
         }
         if (dx.empty()) return;
-        const index_t ck = geom_.patch();
-        wt_packed_.resize(static_cast<std::size_t>(cpu_kernels::packed_a_size<T>(ck, opts_.filters)));
-        cpu_kernels::pack_a<T>(ck, opts_.filters, cpu_kernels::strided_matrix<T>{w_, 1, ck},
-                               wt_packed_.data());
-        ctx.pool().parallel_for(dy.batch, [&](index_t b, index_t e, int w) {
-            cpu_kernels::conv1d_backward_input(geom_, dy.data, wt_packed_.data(), dx.data, b, e,
-                                               workspaces_[w]);
+        pack_weights(ctx, wt_packed_, ck, opts_.filters, strided_matrix<T>{w_, 1, ck});
+        ctx.pool().parallel_for(N, sample_flops, [&](index_t b, index_t e, int w) {
+            conv1d_backward_input(geom_, dy.data, wt_packed_.data(), dx.data, b, e, workspaces_[w]);
         });
     }
 
@@ -137,16 +133,38 @@ private:
         if (static_cast<int>(workspaces_.size()) < workers) workspaces_.resize(workers);
     }
 
+    /// pack_a of an M x K view of the weights, split across workers by row panels.
+    void pack_weights(context<cpu>& ctx, aligned_buffer<T>& dst, index_t M, index_t K,
+                      cpu_kernels::strided_matrix<T> src) {
+        constexpr index_t MR = cpu_kernels::gemm_shape<T>::mr;
+        dst.resize(static_cast<std::size_t>(cpu_kernels::packed_a_size<T>(M, K)));
+        const index_t panels = (M + MR - 1) / MR;
+        ctx.pool().parallel_for(panels, double(MR * K), [&](index_t b, index_t e, int) {
+            const index_t r0 = b * MR, rows = std::min(M, e * MR) - r0;
+            cpu_kernels::pack_a<T>(rows, K, cpu_kernels::strided_matrix<T>{src.data + r0 * src.row_stride,
+                                                                           src.row_stride, src.col_stride},
+                                   dst.data() + r0 * K);
+        });
+    }
+
     void run_forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y,
                      const cpu_kernels::row_epilogue<T>& epi, const cpu_kernels::pool_epilogue& pool) {
+        using namespace cpu_kernels;
         ensure_workspaces(ctx.threads());
-        const index_t ck = geom_.patch();
-        w_packed_.resize(static_cast<std::size_t>(cpu_kernels::packed_a_size<T>(opts_.filters, ck)));
-        cpu_kernels::pack_a<T>(opts_.filters, ck, cpu_kernels::strided_matrix<T>{w_, ck, 1},
-                               w_packed_.data());
-        ctx.pool().parallel_for(x.batch, [&](index_t b, index_t e, int w) {
-            cpu_kernels::conv1d_forward(geom_, x.data, w_packed_.data(), y.data, b, e, epi, pool,
-                                        workspaces_[w]);
+        const index_t ck = geom_.patch(), F = opts_.filters, N = x.batch;
+        pack_weights(ctx, w_packed_, F, ck, strided_matrix<T>{w_, ck, 1});
+        if (N >= ctx.threads()) {
+            ctx.pool().parallel_for(N, double(flops()), [&](index_t b, index_t e, int w) {
+                conv1d_forward(geom_, x.data, w_packed_.data(), y.data, b, e, 0, F, epi, pool, workspaces_[w]);
+            });
+            return;
+        }
+        // Fewer samples than workers (batch 1): split the filters.
+        constexpr index_t MR = gemm_shape<T>::mr;
+        const index_t panels = (F + MR - 1) / MR;
+        ctx.pool().parallel_for(panels, double(flops()) * N / panels, [&](index_t b, index_t e, int w) {
+            conv1d_forward(geom_, x.data, w_packed_.data(), y.data, 0, N, b * MR, std::min(F, e * MR), epi, pool,
+                           workspaces_[w]);
         });
     }
 

@@ -82,7 +82,7 @@ public:
         ensure_workspaces(ctx.threads());
         if (mode == grad_mode::parameters) {
             // dW[U x D] += dY^T[U x N] * X[N x D], split across units.
-            for_unit_blocks(ctx, U, [&](index_t u0, index_t u1, worker_space& ws) {
+            for_unit_blocks(ctx, U, N, [&](index_t u0, index_t u1, worker_space& ws) {
                 ws.a_packed.resize(static_cast<std::size_t>(packed_a_size<T>(u1 - u0, N)));
                 pack_a<T>(u1 - u0, N, strided_matrix<T>{dy.data + u0, 1, U}, ws.a_packed.data());
                 gemm<T>(0, u1 - u0, D, N, ws.a_packed.data(), strided_b_packer<T>{{x.data, D, 1}, D},
@@ -97,7 +97,7 @@ public:
         }
         if (dx.empty()) return;
         // dX^T[D x N] = W^T[D x U] * dY^T[U x N], split across input features.
-        for_unit_blocks(ctx, D, [&](index_t d0, index_t d1, worker_space& ws) {
+        for_unit_blocks(ctx, D, N, [&](index_t d0, index_t d1, worker_space& ws) {
             ws.a_packed.resize(static_cast<std::size_t>(packed_a_size<T>(d1 - d0, U)));
             pack_a<T>(d1 - d0, U, strided_matrix<T>{w_ + d0, 1, D}, ws.a_packed.data());
             gemm<T>(0, d1 - d0, N, U, ws.a_packed.data(), strided_b_packer<T>{{dy.data, 1, U}, N},
@@ -117,12 +117,13 @@ private:
         if (static_cast<int>(workspaces_.size()) < workers) workspaces_.resize(workers);
     }
 
-    /// Splits [0, rows) into MR-aligned blocks, one per worker.
+    /// Splits [0, rows) into MR-aligned blocks, one per worker (if the work is worth several).
     template <class F>
-    void for_unit_blocks(context<cpu>& ctx, index_t rows, F&& f) {
+    void for_unit_blocks(context<cpu>& ctx, index_t rows, index_t batch, F&& f) {
         constexpr index_t MR = cpu_kernels::gemm_shape<T>::mr;
         const index_t blocks = (rows + MR - 1) / MR;
-        ctx.pool().parallel_for(blocks, [&](index_t b, index_t e, int w) {
+        const double cost = 2.0 * MR * in_.channels * std::max<index_t>(batch, 1);
+        ctx.pool().parallel_for(blocks, cost, [&](index_t b, index_t e, int w) {
             f(b * MR, std::min(rows, e * MR), workspaces_[w]);
         });
     }
@@ -134,7 +135,7 @@ private:
         ensure_workspaces(ctx.threads());
         if (N < 4) {
             // Matrix-vector products: packing the weights would cost more than the product.
-            for_unit_blocks(ctx, U, [&](index_t u0, index_t u1, worker_space&) {
+            for_unit_blocks(ctx, U, N, [&](index_t u0, index_t u1, worker_space&) {
                 for (index_t n = 0; n < N; ++n) {
                     T* yn = y.data + n * U;
                     gemv<T>(u0, u1, D, w_, D, x.data + n * D, yn);
@@ -150,7 +151,7 @@ private:
             return;
         }
         // Y^T[U x N] = W[U x D] * X^T[D x N]: units are GEMM rows, so the epilogue is per row.
-        for_unit_blocks(ctx, U, [&](index_t u0, index_t u1, worker_space& ws) {
+        for_unit_blocks(ctx, U, N, [&](index_t u0, index_t u1, worker_space& ws) {
             ws.a_packed.resize(static_cast<std::size_t>(packed_a_size<T>(u1 - u0, D)));
             pack_a<T>(u1 - u0, D, strided_matrix<T>{w_ + u0 * D, D, 1}, ws.a_packed.data());
             row_epilogue<T> local{epi.scale ? epi.scale + u0 : nullptr, epi.shift ? epi.shift + u0 : nullptr,

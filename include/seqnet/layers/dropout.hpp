@@ -5,7 +5,6 @@
 // of training passes so far and the element index, so it is reproducible whatever the thread count.
 #pragma once
 
-#include <seqnet/layers/activations.hpp>
 #include <seqnet/layers/fusion.hpp>
 #include <seqnet/layers/parameter_free.hpp>
 
@@ -55,7 +54,7 @@ public:
         mask_.resize(static_cast<std::size_t>(x.size()));
         const std::uint64_t pass_seed = mix64(seed_ + ++passes_);
         const T keep = T(1) / T(1 - opts_.p);
-        detail::parallel_elementwise(ctx, x.size(), [&](index_t b, index_t e) {
+        ctx.pool().parallel_for(x.size(), 4.0, [&](index_t b, index_t e, int) {
             for (index_t i = b; i < e; ++i) {
                 const T m = hashed_uniform(pass_seed, static_cast<std::uint64_t>(i)) >= opts_.p ? keep : T(0);
                 mask_[i] = m;
@@ -71,7 +70,7 @@ public:
             if (dx.data != dy.data) std::memcpy(dx.data, dy.data, dy.size() * sizeof(T));
             return;
         }
-        detail::parallel_elementwise(ctx, dy.size(), [&](index_t b, index_t e) {
+        ctx.pool().parallel_for(dy.size(), 1.0, [&](index_t b, index_t e, int) {
             for (index_t i = b; i < e; ++i) dx.data[i] = dy.data[i] * mask_[i];
         });
     }

@@ -32,7 +32,7 @@ public:
     window receptive_field() const { return {1, 1, 1, 0, true}; }
 
     void forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y, phase) {
-        ctx.pool().parallel_for(x.batch * in_.channels, [&](index_t b, index_t e, int) {
+        ctx.pool().parallel_for(x.batch * in_.channels, double(in_.length), [&](index_t b, index_t e, int) {
             for (index_t r = b; r < e; ++r) {
                 const T* row = x.data + r * in_.length;
                 y.data[r] = row[cpu_kernels::argmax_first(row, 0, in_.length)];
@@ -43,7 +43,7 @@ public:
     void backward(context<cpu>& ctx, const_batch_view<T> x, const_batch_view<T>, const_batch_view<T> dy,
                   batch_view<T> dx, grad_mode) {
         if (dx.empty()) return;
-        ctx.pool().parallel_for(x.batch * in_.channels, [&](index_t b, index_t e, int) {
+        ctx.pool().parallel_for(x.batch * in_.channels, double(in_.length), [&](index_t b, index_t e, int) {
             for (index_t r = b; r < e; ++r) {
                 const T* row = x.data + r * in_.length;
                 T* d = dx.data + r * in_.length;

@@ -44,7 +44,7 @@ public:
 
     void forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y, phase) {
         const index_t rows = x.batch * in_.channels;
-        ctx.pool().parallel_for(rows, [&](index_t b, index_t e, int) {
+        ctx.pool().parallel_for(rows, double(in_.length), [&](index_t b, index_t e, int) {
             for (index_t r = b; r < e; ++r)
                 cpu_kernels::maxpool_row_forward(x.data + r * in_.length, y.data + r * out_.length,
                                                  out_.length, opts_.size, opts_.step());
@@ -55,7 +55,7 @@ public:
                   batch_view<T> dx, grad_mode) {
         if (dx.empty()) return;
         const index_t rows = x.batch * in_.channels;
-        ctx.pool().parallel_for(rows, [&](index_t b, index_t e, int) {
+        ctx.pool().parallel_for(rows, double(in_.length), [&](index_t b, index_t e, int) {
             for (index_t r = b; r < e; ++r) {
                 T* d = dx.data + r * in_.length;
                 std::fill(d, d + in_.length, T(0));

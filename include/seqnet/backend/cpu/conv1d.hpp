@@ -184,13 +184,14 @@ constexpr index_t forward_group(const conv1d_geometry& g) {
     return std::max<index_t>(1, (8 * gemm_shape<T>::nr + g.out_length - 1) / g.out_length);
 }
 
-/// Forward for samples [n_begin, n_end). `w_packed` is pack_a of W (F x CK). `epi` applies per-filter
-/// scale/shift (bias, folded batch norm) and ReLU; `pool` optionally max-pools the result, in which case
-/// y rows have pool.out_length positions.
+/// Forward for samples [n_begin, n_end) and filters [f_begin, f_end) (f_begin a multiple of MR; a
+/// batch smaller than the worker count splits the filters instead of the samples). `w_packed` is
+/// pack_a of W (F x CK). `epi` applies per-filter scale/shift (bias, folded batch norm) and ReLU;
+/// `pool` optionally max-pools the result, in which case y rows have pool.out_length positions.
 template <class T>
 void conv1d_forward(const conv1d_geometry& g, const T* x, const T* w_packed, T* y, index_t n_begin,
-                    index_t n_end, const row_epilogue<T>& epi, const pool_epilogue& pool,
-                    conv1d_workspace<T>& ws) {
+                    index_t n_end, index_t f_begin, index_t f_end, const row_epilogue<T>& epi,
+                    const pool_epilogue& pool, conv1d_workspace<T>& ws) {
     const index_t in_size = g.in_channels * g.in_length;
     const index_t conv_size = g.filters * g.out_length;
     const index_t out_size = pool.active() ? g.filters * pool.out_length : conv_size;
@@ -201,13 +202,15 @@ void conv1d_forward(const conv1d_geometry& g, const T* x, const T* w_packed, T* 
         const index_t cols = count * g.out_length;
         T* target = pool.active() ? ws.conv_out.data() : y + n * out_size;
         const im2col_packer<T> packer{x + n * in_size, g};
-        gemm<T>(0, g.filters, cols, g.patch(), w_packed,
+        gemm<T>(f_begin, f_end, cols, g.patch(), w_packed,
                 [&](index_t k0, index_t kc, index_t j0, T* out) { packer(k0, kc, j0, out, cols); },
                 grouped_store_sink<T>{target, g.filters, g.out_length, epi}, ws.gemm);
         if (pool.active())
-            for (index_t r = 0; r < count * g.filters; ++r)
-                maxpool_row_forward(target + r * g.out_length, y + n * out_size + r * pool.out_length,
-                                    pool.out_length, pool.size, pool.stride);
+            for (index_t m = 0; m < count; ++m)
+                for (index_t f = f_begin; f < f_end; ++f)
+                    maxpool_row_forward(target + (m * g.filters + f) * g.out_length,
+                                        y + (n + m) * out_size + f * pool.out_length, pool.out_length,
+                                        pool.size, pool.stride);
     }
 }
 
