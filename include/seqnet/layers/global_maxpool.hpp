@@ -5,6 +5,7 @@
 #pragma once
 
 #include <seqnet/backend/cpu/pool.hpp>
+#include <seqnet/layers/fusion.hpp>
 #include <seqnet/layers/parameter_free.hpp>
 
 namespace seqnet {
@@ -35,7 +36,7 @@ public:
         ctx.pool().parallel_for(x.batch * in_.channels, double(in_.length), [&](index_t b, index_t e, int) {
             for (index_t r = b; r < e; ++r) {
                 const T* row = x.data + r * in_.length;
-                y.data[r] = row[cpu_kernels::argmax_first(row, 0, in_.length)];
+                y.data[r] = cpu_kernels::window_max(row, in_.length);
             }
         });
     }
@@ -52,6 +53,9 @@ public:
             }
         });
     }
+
+    /// At inference, a whole-length max pool in the producer's epilogue.
+    bool fuse_into(epilogue_builder<T>& e) const { return e.add_maxpool(in_.length, in_.length, 1); }
 
 private:
     shape in_;

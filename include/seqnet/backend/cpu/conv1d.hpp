@@ -37,6 +37,17 @@ struct conv1d_geometry {
     }
 };
 
+/// Copies a run of at most a few register widths: inline vector moves rather than a memcpy call,
+/// which costs more than the copy at these sizes (a first layer packs hundreds of such runs per tile).
+template <class T>
+inline void copy_short(T* dst, const T* src, index_t n) {
+    using batch = xsimd::batch<T>;
+    constexpr index_t W = batch::size;
+    index_t i = 0;
+    for (; i + W <= n; i += W) batch::load_unaligned(src + i).store_unaligned(dst + i);
+    for (; i < n; ++i) dst[i] = src[i];
+}
+
 /// Packs the im2col matrix of a group of samples laid side by side along the columns:
 /// B[(c, k), n * L_out + j] = x[n, c, j*s - p + k*d], zero outside the input. Grouping short outputs
 /// (a deep layer's 40 positions) fills the NR-wide register tiles that one sample would leave empty.
@@ -49,20 +60,30 @@ struct im2col_packer {
         constexpr int NR = gemm_shape<T>::nr;
         const index_t cols = std::min<index_t>(NR, total_cols - j0);
         const index_t sample_size = g.in_channels * g.in_length;
+        // The panel's columns split into runs, one per sample they touch; found once, not per row.
+        struct run_t {
+            index_t q, j, length;
+            const T* sample;
+        } runs[NR];
+        int run_count = 0;
+        for (index_t q = 0; q < cols;) {
+            const index_t n = (j0 + q) / g.out_length, j = (j0 + q) % g.out_length;
+            const index_t length = std::min(cols - q, g.out_length - j);
+            runs[run_count++] = {q, j, length, x + n * sample_size};
+            q += length;
+        }
+        index_t c = k0 / g.kernel, k = k0 % g.kernel;  // row (c, k), advanced without dividing
         for (index_t r = 0; r < kc; ++r, out += NR) {
-            const index_t row = k0 + r;
-            const index_t c = row / g.kernel, k = row % g.kernel;
-            for (index_t q = 0; q < cols;) {  // one run per sample the panel touches
-                const index_t n = (j0 + q) / g.out_length, j = (j0 + q) % g.out_length;
-                const index_t run = std::min(cols - q, g.out_length - j);
-                const T* xc = x + n * sample_size + c * g.in_length;
-                const index_t start = g.input_pos(j, k);
-                T* o = out + q;
+            for (int u = 0; u < run_count; ++u) {
+                const run_t& ru = runs[u];
+                const T* xc = ru.sample + c * g.in_length;
+                const index_t start = g.input_pos(ru.j, k), run = ru.length;
+                T* o = out + ru.q;
                 if (g.stride == 1) {
                     const index_t lo = std::clamp<index_t>(-start, 0, run);
                     const index_t hi = std::clamp<index_t>(g.in_length - start, lo, run);
                     for (index_t t = 0; t < lo; ++t) o[t] = T(0);
-                    if (hi > lo) std::memcpy(o + lo, xc + start + lo, (hi - lo) * sizeof(T));
+                    copy_short(o + lo, xc + start + lo, hi - lo);
                     for (index_t t = hi; t < run; ++t) o[t] = T(0);
                 } else {
                     for (index_t t = 0; t < run; ++t) {
@@ -70,9 +91,12 @@ struct im2col_packer {
                         o[t] = (i >= 0 && i < g.in_length) ? xc[i] : T(0);
                     }
                 }
-                q += run;
             }
             for (index_t q = cols; q < NR; ++q) out[q] = T(0);
+            if (++k == g.kernel) {
+                k = 0;
+                ++c;
+            }
         }
     }
 };

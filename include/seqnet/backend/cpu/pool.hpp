@@ -8,6 +8,8 @@
 
 #include <seqnet/config.hpp>
 
+#include <xsimd/xsimd.hpp>
+
 namespace seqnet::cpu_kernels {
 
 /// Index of the first maximum of x[begin], x[begin+1], ..., x[begin+size-1].
@@ -19,19 +21,28 @@ inline index_t argmax_first(const T* x, index_t begin, index_t size) {
     return best;
 }
 
+/// max(x[0], ..., x[size-1]); vectorised for long windows (global pooling).
+template <class T>
+inline T window_max(const T* x, index_t size) {
+    using batch = xsimd::batch<T>;
+    constexpr index_t W = batch::size;
+    T m = x[0];
+    index_t k = 1;
+    if (size >= 2 * W) {
+        batch v = batch::load_unaligned(x);
+        for (k = W; k + W <= size; k += W) v = xsimd::max(v, batch::load_unaligned(x + k));
+        alignas(64) T lanes[W];
+        v.store_aligned(lanes);
+        m = lanes[0];
+        for (index_t i = 1; i < W; ++i) m = lanes[i] > m ? lanes[i] : m;
+    }
+    for (; k < size; ++k) m = x[k] > m ? x[k] : m;
+    return m;
+}
+
 template <class T>
 inline void maxpool_row_forward(const T* x, T* y, index_t out_length, index_t size, index_t stride) {
-    if (size == stride && size <= 8) {
-        // Non-overlapping windows (Basset, DeepSEA): a branch-free running max.
-        for (index_t j = 0; j < out_length; ++j) {
-            const T* w = x + j * size;
-            T m = w[0];
-            for (index_t k = 1; k < size; ++k) m = w[k] > m ? w[k] : m;
-            y[j] = m;
-        }
-        return;
-    }
-    for (index_t j = 0; j < out_length; ++j) y[j] = x[argmax_first(x, j * stride, size)];
+    for (index_t j = 0; j < out_length; ++j) y[j] = window_max(x + j * stride, size);
 }
 
 /// dx[winner of window j] += dy[j]; dx must already hold its other contributions (or zeros).
