@@ -128,6 +128,8 @@ struct grouped_store_sink {
 
 /// Packs B = Xcol^T for the weight gradient over a run of samples laid end to end along K:
 /// row r = n * L_out + j, column (c, k): B[r, (c, k)] = x[n0 + n, c, j*s - p + k*d].
+/// A panel's columns are runs of consecutive taps of one channel, which (for dilation 1) read
+/// consecutive input positions: each row is a few short vector copies, not a gather.
 template <class T>
 struct im2col_transposed_packer {
     const T* x;  // first sample of the run
@@ -136,23 +138,39 @@ struct im2col_transposed_packer {
     void operator()(index_t k0, index_t kc, index_t col0, T* out) const {
         constexpr int NR = gemm_shape<T>::nr;
         const index_t cols = std::min<index_t>(NR, g.patch() - col0);
-        index_t row_offset[NR], tap_offset[NR];  // per column: channel row start, tap displacement
-        for (index_t q = 0; q < cols; ++q) {
+        struct run_t {
+            index_t q, length, row_offset, first_tap;  // columns [q, q + length) = taps of one channel
+        } runs[NR];
+        int run_count = 0;
+        for (index_t q = 0; q < cols;) {
             const index_t c = (col0 + q) / g.kernel, k = (col0 + q) % g.kernel;
-            row_offset[q] = c * g.in_length;
-            tap_offset[q] = k * g.dilation - g.pad_left;
+            const index_t length = std::min(cols - q, g.kernel - k);
+            runs[run_count++] = {q, length, c * g.in_length, k * g.dilation - g.pad_left};
+            q += length;
         }
         const index_t sample_size = g.in_channels * g.in_length;
+        index_t n = k0 / g.out_length, j = k0 % g.out_length;  // advanced without dividing
         for (index_t r = 0; r < kc; ++r, out += NR) {
-            const index_t n = (k0 + r) / g.out_length, j = (k0 + r) % g.out_length;
             const T* xn = x + n * sample_size;
             const index_t base = j * g.stride;
-            index_t q = 0;
-            for (; q < cols; ++q) {
-                const index_t i = base + tap_offset[q];
-                out[q] = (i >= 0 && i < g.in_length) ? xn[row_offset[q] + i] : T(0);
+            for (int u = 0; u < run_count; ++u) {
+                const run_t& ru = runs[u];
+                const index_t first = base + ru.first_tap, last = first + (ru.length - 1) * g.dilation;
+                T* o = out + ru.q;
+                if (g.dilation == 1 && first >= 0 && last < g.in_length) {
+                    copy_short(o, xn + ru.row_offset + first, ru.length);
+                    continue;
+                }
+                for (index_t t = 0; t < ru.length; ++t) {
+                    const index_t i = first + t * g.dilation;
+                    o[t] = (i >= 0 && i < g.in_length) ? xn[ru.row_offset + i] : T(0);
+                }
             }
-            for (; q < NR; ++q) out[q] = T(0);
+            for (index_t q = cols; q < NR; ++q) out[q] = T(0);
+            if (++j == g.out_length) {
+                j = 0;
+                ++n;
+            }
         }
     }
 };
