@@ -232,6 +232,16 @@ def torch_configs(threads_list):
 
 # ---------------------------------------------------------------------------------------------- report
 
+def median_round(records):
+    """The record of the median round (by sequences per second), annotated with every round's rate."""
+    ok = sorted((r for r in records if r), key=lambda r: r["seq_per_s"])
+    if not ok:
+        return None
+    rec = dict(ok[(len(ok) - 1) // 2])
+    rec["rounds_seq_per_s"] = [r["seq_per_s"] for r in records if r]
+    return rec
+
+
 def fmt_rate(x):
     if x is None:
         return "n/a"
@@ -277,7 +287,7 @@ def build_table(results, peaks, threads_list):
 
 def build_detail(results, threads_list):
     head = ["model", "case", "batch", "threads", "library / config", "median ms", "seq/s", "GFLOP/s",
-            "samples", "CPU busy", "other load"]
+            "seq/s of each round", "samples", "CPU busy", "other load"]
     rows = []
     order = ["seqnet", "tuned", "as-installed"]
     for (lib, model, case, batch, t), r in sorted(results.items(), key=lambda kv: (
@@ -286,6 +296,7 @@ def build_detail(results, threads_list):
             continue
         rows.append([model, case, str(batch), str(t), lib if lib == "seqnet" else f"pytorch {lib}",
                      f"{1e3 * r['median_s']:.4g}", fmt_rate(r["seq_per_s"]), f"{r['gflops']:.1f}",
+                     " / ".join(fmt_rate(x) for x in r.get("rounds_seq_per_s", [r["seq_per_s"]])),
                      str(r["samples"]), str(r.get("cpu_busy", "")), f"{r['foreign_cores']:.2f}"])
     return head, rows
 
@@ -314,6 +325,9 @@ def main():
     ap.add_argument("--max-wait", type=float, default=300,
                     help="seconds to wait for other processes to go quiet before each run (default 300)")
     ap.add_argument("--no-torch", action="store_true", help="benchmark seqnet alone")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="measure every case this many times, libraries interleaved, and report the median "
+                         "round (a shared virtual machine drifts by 5-10%% between minutes; default 3)")
     a = ap.parse_args()
     threads_list = [int(t) for t in a.threads.split(",")]
     command = " ".join([sys.executable, os.path.relpath(os.path.abspath(sys.argv[0]), ROOT)] + sys.argv[1:])
@@ -351,33 +365,37 @@ def main():
     reps = ["--reps", "5"] if a.quick else []
     results = {}
     jit_records = []
-    log("== running cases (each in its own process)")
-    for model in MODELS:
-        for case, batch in CASES:
-            for t in threads_list:
-                common = ["--model", model, "--case", case, "--batch", str(batch), "--threads", str(t),
-                          "--input", inputs[(model, batch)]] + reps
-                label = f"{model} {case} b{batch} {t}t"
-                rec = run_json([BENCH, "run"] + common, base_env(), f"seqnet {label}", max_wait)
-                if rec:
-                    rec["config"] = "seqnet"
-                results[("seqnet", model, case, batch, t)] = rec
-                line = [f"seqnet {fmt_rate(rec['seq_per_s']) if rec else 'failed'}"]
-                for name, c in configs.items():
-                    env = dict(c["env"])
-                    if c["omp_threads"]:
-                        env["OMP_NUM_THREADS"] = str(t)
-                    rec = run_json([PYTHON, TORCH_BENCH, "--config", name] + common, env, f"pytorch {name} {label}",
-                                   max_wait)
-                    results[(name, model, case, batch, t)] = rec
-                    line.append(f"{name} {fmt_rate(rec['seq_per_s']) if rec else 'failed'}")
-                    if a.with_jit and name == "tuned" and case == "forward":
-                        jr = run_json([PYTHON, TORCH_BENCH, "--config", name, "--variant", "jit-freeze"] + common,
-                                      env, f"pytorch jit {label}", max_wait)
-                        if jr:
-                            jit_records.append(jr)
-                            line.append(f"tuned+jit {fmt_rate(jr['seq_per_s'])}")
-                log(f"   {label:24s} " + ", ".join(line) + " seq/s")
+    rounds = 1 if a.quick else max(1, a.rounds)
+    log(f"== running cases (each in its own process), {rounds} round(s)")
+    for round_index in range(rounds):
+        for model in MODELS:
+            for case, batch in CASES:
+                for t in threads_list:
+                    common = ["--model", model, "--case", case, "--batch", str(batch), "--threads", str(t),
+                              "--input", inputs[(model, batch)]] + reps
+                    label = f"{model} {case} b{batch} {t}t"
+                    rec = run_json([BENCH, "run"] + common, base_env(), f"seqnet {label}", max_wait)
+                    if rec:
+                        rec["config"] = "seqnet"
+                    results.setdefault(("seqnet", model, case, batch, t), []).append(rec)
+                    line = [f"seqnet {fmt_rate(rec['seq_per_s']) if rec else 'failed'}"]
+                    for name, c in configs.items():
+                        env = dict(c["env"])
+                        if c["omp_threads"]:
+                            env["OMP_NUM_THREADS"] = str(t)
+                        rec = run_json([PYTHON, TORCH_BENCH, "--config", name] + common, env, f"pytorch {name} {label}",
+                                       max_wait)
+                        results.setdefault((name, model, case, batch, t), []).append(rec)
+                        line.append(f"{name} {fmt_rate(rec['seq_per_s']) if rec else 'failed'}")
+                        if a.with_jit and name == "tuned" and case == "forward":
+                            jr = run_json([PYTHON, TORCH_BENCH, "--config", name, "--variant", "jit-freeze"] + common,
+                                          env, f"pytorch jit {label}", max_wait)
+                            if jr:
+                                jit_records.append(jr)
+                                line.append(f"tuned+jit {fmt_rate(jr['seq_per_s'])}")
+                    log(f"   [{round_index + 1}/{rounds}] {label:24s} " + ", ".join(line) + " seq/s")
+
+    results = {k: median_round(v) for k, v in results.items()}
 
     head, rows = build_table(results, peaks, threads_list)
     dhead, drows = build_detail(results, threads_list)

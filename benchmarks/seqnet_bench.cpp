@@ -87,11 +87,14 @@ void peak(int threads) {
 std::vector<float> make_input(const args_t& a, shape s) {
     std::vector<float> x(static_cast<std::size_t>(a.batch * s.size()));
     if (!a.input.empty()) {
-        std::ifstream in(a.input, std::ios::binary);
+        std::ifstream in(a.input, std::ios::binary | std::ios::ate);
         if (!in) throw error("cannot open " + a.input);
-        in.read(reinterpret_cast<char*>(x.data()), std::streamsize(x.size() * sizeof(float)));
-        if (in.gcount() != std::streamsize(x.size() * sizeof(float)))
-            throw error(a.input + ": expected " + std::to_string(x.size()) + " float32 values");
+        const auto bytes = static_cast<std::size_t>(in.tellg());
+        if (bytes != x.size() * sizeof(float))
+            throw error(a.input + ": " + std::to_string(bytes) + " bytes, expected " + std::to_string(x.size()) +
+                        " float32 values (batch " + std::to_string(a.batch) + " x " + to_string(s) + ")");
+        in.seekg(0);
+        in.read(reinterpret_cast<char*>(x.data()), std::streamsize(bytes));
         return x;
     }
     random_engine rng(17);
@@ -124,27 +127,33 @@ void run(const args_t& a) {
         opt.step(model.parameters(), model.gradients());
     };
     if (a.kase != "forward" && a.kase != "train") throw argument_error("unknown case " + a.kase);
-    // Warm up (buffers reach their steady size), then choose repetitions for about 2 s.
+    // Warm up for at least 0.2 s (buffers reach their steady size, caches and threads settle), then time
+    // groups of calls lasting about 1 ms each for about 2 s and take the median group.
     const auto w0 = clock_type::now();
-    once();
-    once();
-    const double warm = std::chrono::duration<double>(clock_type::now() - w0).count() / 2;
-    const int reps = a.reps > 0 ? a.reps : std::clamp(int(2.0 / std::max(warm, 1e-7)), 5, 20000);
+    int warm_calls = 0;
+    auto since = [](clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); };
+    while (warm_calls < 3 || since(w0) < 0.2) {
+        once();
+        ++warm_calls;
+    }
+    const auto w1 = clock_type::now();
+    for (int i = 0; i < 3; ++i) once();
+    const double per_call = since(w1) / 3;
+    const int group = std::max(1, int(1e-3 / std::max(per_call, 1e-9)));
+    const int samples = a.reps > 0 ? a.reps : std::clamp(int(2.0 / (per_call * group)), 5, 2000);
     std::vector<double> times;
-    // Short calls are timed in groups so that the clock's resolution does not matter.
-    const int group = warm < 1e-4 ? 100 : 1;
-    for (int r = 0; r < std::max(5, reps / group); ++r) {
+    for (int r = 0; r < samples; ++r) {
         const auto t0 = clock_type::now();
         for (int g = 0; g < group; ++g) once();
-        times.push_back(std::chrono::duration<double>(clock_type::now() - t0).count() / group);
+        times.push_back(since(t0) / group);
     }
     std::sort(times.begin(), times.end());
     const double median = times[times.size() / 2];
     const double flops = double(model.flops()) * a.batch * (a.kase == "train" ? 3.0 : 1.0);
     std::printf("{\"library\": \"seqnet\", \"model\": \"%s\", \"case\": \"%s\", \"batch\": %lld, \"threads\": %d, "
-                "\"median_s\": %.6e, \"seq_per_s\": %.1f, \"gflops\": %.2f, \"samples\": %zu}\n",
+                "\"median_s\": %.6e, \"seq_per_s\": %.1f, \"gflops\": %.2f, \"samples\": %zu, \"calls_per_sample\": %d}\n",
                 a.model.c_str(), a.kase.c_str(), static_cast<long long>(a.batch), a.threads, median,
-                a.batch / median, flops / median / 1e9, times.size());
+                a.batch / median, flops / median / 1e9, times.size(), group);
 }
 
 }  // namespace

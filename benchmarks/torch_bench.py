@@ -6,9 +6,9 @@
 
 The models mirror benchmarks/models.hpp. forward = the model in eval mode under torch.inference_mode();
 train = one step: forward in train mode, BCEWithLogitsLoss against fixed 0/1 labels,
-zero_grad(set_to_none=True), backward, Adam(lr=1e-3) step. Timing follows seqnet_bench: warm-up, two
-calls whose time sets the repetitions for about 2 s (5 to 20000 calls; calls shorter than 0.1 ms are
-timed in groups of 100), median seconds per call.
+zero_grad(set_to_none=True), backward, Adam(lr=1e-3) step. Timing follows seqnet_bench: at least
+0.2 s of warm-up, then about 2 s of samples, each a group of calls lasting about 1 ms (one call if it
+takes longer); the median sample gives seconds per call.
 
 The environment (BLAS, malloc tuning, OMP_NUM_THREADS) is chosen by whoever starts this process
 (benchmarks/run.py); --config only labels the record. The record says which BLAS was really loaded.
@@ -177,19 +177,22 @@ def main():
             loss.backward()
             opt.step()
 
-    # Warm up (oneDNN primitives, allocator, Adam state; the JIT's profiling runs), then choose
-    # repetitions for about 2 s.
-    for _ in range(1 if a.variant == "eager" else 5):
-        once()
+    # Warm up (oneDNN primitives, allocator, Adam state; the JIT's profiling runs) for at least 0.2 s,
+    # then time groups of calls lasting about 1 ms for about 2 s, as seqnet_bench does.
     w0 = time.perf_counter()
-    once()
-    once()
-    warm = (time.perf_counter() - w0) / 2
-    reps = a.reps if a.reps > 0 else min(max(int(a.seconds / max(warm, 1e-7)), 5), 20000)
-    group = 100 if warm < 1e-4 else 1
+    warm_calls = 0
+    while warm_calls < (3 if a.variant == "eager" else 5) or time.perf_counter() - w0 < 0.2:
+        once()
+        warm_calls += 1
+    w1 = time.perf_counter()
+    for _ in range(3):
+        once()
+    per_call = (time.perf_counter() - w1) / 3
+    group = max(1, int(1e-3 / max(per_call, 1e-9)))
+    samples = a.reps if a.reps > 0 else min(max(int(a.seconds / (per_call * group)), 5), 2000)
     times = []
     cpu0, wall0 = os.times(), time.perf_counter()
-    for _ in range(max(5, reps // group)):
+    for _ in range(samples):
         t0 = time.perf_counter()
         for _ in range(group):
             once()
