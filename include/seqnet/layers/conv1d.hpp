@@ -13,6 +13,7 @@
 #include <seqnet/layers/fusion.hpp>
 #include <seqnet/layers/padding.hpp>
 
+#include <array>
 #include <cstring>
 #include <vector>
 
@@ -105,20 +106,10 @@ public:
         const index_t N = dy.batch, ck = geom_.patch();
         const double sample_flops = double(flops());
         if (mode == grad_mode::parameters) {
-            dy_packed_.resize(static_cast<std::size_t>(packed_a_size<T>(opts_.filters, N * geom_.out_length)));
-            ctx.pool().parallel_for(N, double(out_.size()), [&](index_t b, index_t e, int) {
-                pack_output_gradient(geom_, dy.data, b, e, N, dy_packed_.data());
-            });
-            // Workers take disjoint column blocks of dW, so no partial sums need reducing.
             constexpr index_t NR = gemm_shape<T>::nr;
             const index_t panels = (ck + NR - 1) / NR;
-            ctx.pool().parallel_for(panels, sample_flops * N / panels, [&](index_t b, index_t e, int w) {
-                conv1d_backward_weights(geom_, x.data, dy_packed_.data(), N, dw_, b * NR, std::min(ck, e * NR),
-                                        workspaces_[w].gemm);
-                if (db_)
-                    conv1d_backward_bias(geom_, dy.data, N, db_, opts_.filters * b / panels,
-                                         opts_.filters * e / panels);
-            });
+            if (panels >= 4 * ctx.threads()) backward_weights_by_columns(ctx, x, dy, panels);
+            else backward_weights_by_samples(ctx, x, dy);
         }
         if (dx.empty()) return;
         pack_weights(ctx, wt_packed_, ck, opts_.filters, strided_matrix<T>{w_, 1, ck});
@@ -128,6 +119,61 @@ public:
     }
 
 private:
+    // dW = [dY_0 ... dY_N-1] * [Xcol_0 ... Xcol_N-1]^T as one GEMM over the batch, workers taking
+    // disjoint column blocks of dW: no partial sums to reduce. Needs enough columns to share.
+    void backward_weights_by_columns(context<cpu>& ctx, const_batch_view<T> x, const_batch_view<T> dy,
+                                     index_t panels) {
+        using namespace cpu_kernels;
+        constexpr index_t NR = gemm_shape<T>::nr;
+        const index_t N = dy.batch, ck = geom_.patch();
+        dy_packed_.resize(static_cast<std::size_t>(packed_a_size<T>(opts_.filters, N * geom_.out_length)));
+        ctx.pool().parallel_for(N, double(out_.size()), [&](index_t b, index_t e, int) {
+            pack_output_gradient(geom_, dy.data, b, e, N, dy_packed_.data());
+        });
+        ctx.pool().parallel_for(panels, double(flops()) * N / panels, [&](index_t b, index_t e, int w) {
+            conv1d_backward_weights(geom_, x.data, dy_packed_.data(), N, dw_, b * NR, std::min(ck, e * NR),
+                                    workspaces_[w].gemm);
+            if (db_)
+                conv1d_backward_bias(geom_, dy.data, N, db_, opts_.filters * b / panels, opts_.filters * e / panels);
+        });
+    }
+
+    // A first layer's dW has few columns (4 channels x K taps): workers take sample ranges instead and
+    // their partial sums are added at the end.
+    void backward_weights_by_samples(context<cpu>& ctx, const_batch_view<T> x, const_batch_view<T> dy) {
+        using namespace cpu_kernels;
+        const index_t ck = geom_.patch(), F = opts_.filters, wsize = weight_size();
+        const index_t in_size = in_.size(), out_size = out_.size();
+        std::array<bool, 256> used{};
+        if (ctx.threads() > static_cast<int>(used.size())) throw argument_error("conv1d: more than 256 threads");
+        ctx.pool().parallel_for(dy.batch, double(flops()), [&](index_t b, index_t e, int w) {
+            auto& ws = workspaces_[w];
+            used[w] = true;
+            T* dw = dw_;
+            T* db = db_;
+            if (w != 0) {  // worker 0 accumulates in place
+                ws.dweight.resize(static_cast<std::size_t>(wsize));
+                ws.dweight.fill(T(0));
+                ws.dbias.resize(static_cast<std::size_t>(F));
+                ws.dbias.fill(T(0));
+                dw = ws.dweight.data();
+                db = db_ ? ws.dbias.data() : nullptr;
+            }
+            const index_t count = e - b;
+            ws.dy_packed.resize(static_cast<std::size_t>(packed_a_size<T>(F, count * geom_.out_length)));
+            pack_output_gradient(geom_, dy.data + b * out_size, 0, count, count, ws.dy_packed.data());
+            conv1d_backward_weights(geom_, x.data + b * in_size, ws.dy_packed.data(), count, dw, 0, ck, ws.gemm);
+            if (db) conv1d_backward_bias(geom_, dy.data + b * out_size, count, db, 0, F);
+        });
+        for (int w = 1; w < ctx.threads(); ++w) {
+            if (!used[w]) continue;
+            const T* p = workspaces_[w].dweight.data();
+            for (index_t i = 0; i < wsize; ++i) dw_[i] += p[i];
+            if (db_)
+                for (index_t f = 0; f < F; ++f) db_[f] += workspaces_[w].dbias[f];
+        }
+    }
+
     index_t weight_size() const { return opts_.filters * in_.channels * opts_.kernel; }
 
     void ensure_workspaces(int workers) {

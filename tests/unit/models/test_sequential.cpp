@@ -180,7 +180,9 @@ TEST_CASE("initialisation is seeded, and copies own their parameters", "[sequent
 }
 
 TEST_CASE("one and two threads give the same outputs and gradients", "[sequential][threads]") {
-    using model_t = sequential<input<120>, conv1d<16, 9>, batchnorm, relu, maxpool<4>, conv1d<8, 5, same>, relu,
+    // The first conv's weight gradient splits samples across workers (few columns), the second's splits
+    // its 16 x 17 = 272 columns.
+    using model_t = sequential<input<120>, conv1d<16, 9>, batchnorm, relu, maxpool<4>, conv1d<8, 17, same>, relu,
                                flatten, dense<10>, relu, dense<2>>;
     model_t m;
     m.initialize(3);
@@ -197,4 +199,17 @@ TEST_CASE("one and two threads give the same outputs and gradients", "[sequentia
     }
     CHECK(outputs[0] == outputs[1]);
     for (std::size_t i = 0; i < grads[0].size(); ++i) CHECK(grads[0][i] == Approx(grads[1][i]).margin(1e-6));
+}
+
+TEST_CASE("predict() sees weights changed since the previous call", "[sequential][fusion]") {
+    sequential<input<60>, conv1d<12, 7>, batchnorm, relu, maxpool<2>, conv1d<6, 5>, relu, global_maxpool, dense<2>> m;
+    m.initialize(4);
+    context<cpu> ctx;
+    auto x = one_hot(random_dna(3, 60, 21));
+    auto before = to_matrix(m.predict(ctx, as_batch_view(x)));
+    for (auto& w : m.parameters()) w *= 1.5f;  // every layer's weights change in place
+    auto after = to_matrix(m.predict(ctx, as_batch_view(x)));
+    auto reference = to_matrix(m.forward(ctx, as_batch_view(x)));
+    CHECK_FALSE((before == after));
+    for (std::size_t i = 0; i < after.size(); ++i) CHECK(after.data()[i] == Approx(reference.data()[i]).margin(1e-5));
 }

@@ -218,6 +218,8 @@ template <class T>
 struct conv1d_workspace {
     gemm_workspace<T> gemm;
     aligned_buffer<T> conv_out;  // one sample's pre-pooling output (fused pooling only)
+    aligned_buffer<T> dy_packed;  // this worker's samples of dY (weight gradient split by samples)
+    aligned_buffer<T> dweight, dbias;  // this worker's partial sums (weight gradient split by samples)
 };
 
 /// Samples per GEMM in the forward pass: enough that a group spans about eight register tiles.
