@@ -48,6 +48,24 @@ inline void copy_short(T* dst, const T* src, index_t n) {
     for (; i < n; ++i) dst[i] = src[i];
 }
 
+/// o[t] = row[first + t * step] for t < length, zero where the position falls outside [0, row_length):
+/// one run of a packed panel, reading through the convolution's zero padding.
+template <class T>
+inline void gather_run(T* o, const T* row, index_t first, index_t step, index_t length, index_t row_length) {
+    if (step == 1) {
+        const index_t lo = std::clamp<index_t>(-first, 0, length);
+        const index_t hi = std::clamp<index_t>(row_length - first, lo, length);
+        for (index_t t = 0; t < lo; ++t) o[t] = T(0);
+        copy_short(o + lo, row + first + lo, hi - lo);
+        for (index_t t = hi; t < length; ++t) o[t] = T(0);
+        return;
+    }
+    for (index_t t = 0; t < length; ++t) {
+        const index_t i = first + t * step;
+        o[t] = (i >= 0 && i < row_length) ? row[i] : T(0);
+    }
+}
+
 /// Packs the im2col matrix of a group of samples laid side by side along the columns:
 /// B[(c, k), n * L_out + j] = x[n, c, j*s - p + k*d], zero outside the input. Grouping short outputs
 /// (a deep layer's 40 positions) fills the NR-wide register tiles that one sample would leave empty.
@@ -76,21 +94,8 @@ struct im2col_packer {
         for (index_t r = 0; r < kc; ++r, out += NR) {
             for (int u = 0; u < run_count; ++u) {
                 const run_t& ru = runs[u];
-                const T* xc = ru.sample + c * g.in_length;
-                const index_t start = g.input_pos(ru.j, k), run = ru.length;
-                T* o = out + ru.q;
-                if (g.stride == 1) {
-                    const index_t lo = std::clamp<index_t>(-start, 0, run);
-                    const index_t hi = std::clamp<index_t>(g.in_length - start, lo, run);
-                    for (index_t t = 0; t < lo; ++t) o[t] = T(0);
-                    copy_short(o + lo, xc + start + lo, hi - lo);
-                    for (index_t t = hi; t < run; ++t) o[t] = T(0);
-                } else {
-                    for (index_t t = 0; t < run; ++t) {
-                        const index_t i = start + t * g.stride;
-                        o[t] = (i >= 0 && i < g.in_length) ? xc[i] : T(0);
-                    }
-                }
+                gather_run(out + ru.q, ru.sample + c * g.in_length, g.input_pos(ru.j, k), g.stride, ru.length,
+                           g.in_length);
             }
             for (index_t q = cols; q < NR; ++q) out[q] = T(0);
             if (++k == g.kernel) {
@@ -155,16 +160,7 @@ struct im2col_transposed_packer {
             const index_t base = j * g.stride;
             for (int u = 0; u < run_count; ++u) {
                 const run_t& ru = runs[u];
-                const index_t first = base + ru.first_tap, last = first + (ru.length - 1) * g.dilation;
-                T* o = out + ru.q;
-                if (g.dilation == 1 && first >= 0 && last < g.in_length) {
-                    copy_short(o, xn + ru.row_offset + first, ru.length);
-                    continue;
-                }
-                for (index_t t = 0; t < ru.length; ++t) {
-                    const index_t i = first + t * g.dilation;
-                    o[t] = (i >= 0 && i < g.in_length) ? xn[ru.row_offset + i] : T(0);
-                }
+                gather_run(out + ru.q, xn + ru.row_offset, base + ru.first_tap, g.dilation, ru.length, g.in_length);
             }
             for (index_t q = cols; q < NR; ++q) out[q] = T(0);
             if (++j == g.out_length) {
