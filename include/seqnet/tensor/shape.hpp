@@ -26,7 +26,12 @@ struct shape {
 
 inline std::string to_string(shape s) {
     auto ext = [](index_t e) { return e == dyn ? std::string("dyn") : std::to_string(e); };
-    return "(" + ext(s.channels) + ", " + ext(s.length) + ")";
+    std::string out = "(";  // appended piecewise: GCC 12 warns falsely (-Wrestrict) on "(" + string
+    out += ext(s.channels);
+    out += ", ";
+    out += ext(s.length);
+    out += ')';
+    return out;
 }
 
 inline std::ostream& operator<<(std::ostream& os, shape s) { return os << to_string(s); }
