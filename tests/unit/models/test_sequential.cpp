@@ -18,6 +18,17 @@ using basset = sequential<input<600>,
     dense<1000>, batchnorm, relu, dropout<0.3>,
     dense<164>>;
 
+// Algorithms are written against these concepts, so the model types and every layer must satisfy them.
+static_assert(differentiable_model<basset>);
+static_assert(differentiable_model<basic_sequential<double, cpu, input<dyn>, conv1d<4, 3>, relu>>);
+static_assert(differentiable_layer<conv1d_layer<double>> && differentiable_layer<maxpool_layer<float>> &&
+              differentiable_layer<global_maxpool_layer<float>> && differentiable_layer<flatten_layer<float>> &&
+              differentiable_layer<dense_layer<float>> && differentiable_layer<relu_layer<float>> &&
+              differentiable_layer<sigmoid_layer<float>> && differentiable_layer<dropout_layer<float>> &&
+              differentiable_layer<batchnorm_layer<float>>);
+static_assert(layer_spec<conv1d<8, 5, same, 2, 3>> && layer_spec<maxpool<4>> && layer_spec<dropout<0.2>> &&
+              layer_spec<batchnorm_with<1e-3, 0.01>>);
+
 template <class Model>
 void randomise_state(Model& m, std::uint64_t seed) {
     random_engine rng(seed);
