@@ -241,6 +241,24 @@ def check_reference_conventions(checker):
 
 # ---- cases ----------------------------------------------------------------------------------------
 
+
+def linear_layer_case(run, w, b, x, r, y, dx, dw, db):
+    """Inputs and PyTorch's results for a conv1d or dense layer: weight (and bias unless b is None),
+    input x, upstream gradient r; y, dx, dw, db are (tensor, error scale) pairs."""
+    run.tensor("state.weight", w)
+    if b is not None:
+        run.tensor("state.bias", b)
+    run.tensor("x", x)
+    run.tensor("dy", r)
+    run.expect("y", y[0], scale=y[1])
+    run.expect("dx", dx[0], scale=dx[1])
+    run.expect("grad.weight", dw[0], scale=dw[1])
+    names = [("param", "weight", tuple(w.shape))]
+    if b is not None:
+        run.expect("grad.bias", db[0], scale=db[1])
+        names.append(("param", "bias", tuple(b.shape)))
+    run.expected_names = names
+
 def conv1d_case(root, checker):
     """Forward, input gradient and weight/bias gradients against F.conv1d over kernels 1..25,
     dilations 1/2/4, strides 1/2/3 and every padding mode."""
@@ -305,17 +323,7 @@ def conv1d_runs(root, index, gen, K, d, s, mode, pl, pr, C, Fo, N, L, bias, thre
             run.int(k, v)
         run.text("padding", mode)
         run.text("phase", "inference")
-        run.tensor("state.weight", w)
-        if bias:
-            run.tensor("state.bias", b)
-        run.tensor("x", x)
-        run.tensor("dy", r)
-        run.expect("y", y, scale=my)
-        run.expect("dx", dx, scale=mdx)
-        run.expect("grad.weight", dw, scale=mdw)
-        if bias:
-            run.expect("grad.bias", db, scale=mdb)
-        run.expected_names = [("param", "weight", (Fo, C, K))] + ([("param", "bias", (Fo,))] if bias else [])
+        linear_layer_case(run, w, b if bias else None, x, r, (y, my), (dx, mdx), (dw, mdw), (db, mdb))
         runs.append(run)
     return runs
 
@@ -420,17 +428,7 @@ def dense_case(root, checker):
             for k, v in dict(batch=N, features=D, units=U, bias=int(bias), threads=threads).items():
                 run.int(k, v)
             run.text("phase", "inference")
-            run.tensor("state.weight", w)
-            if bias:
-                run.tensor("state.bias", b)
-            run.tensor("x", x)
-            run.tensor("dy", r)
-            run.expect("y", y, scale=my)
-            run.expect("dx", dx, scale=mdx)
-            run.expect("grad.weight", dw, scale=mdw)
-            if bias:
-                run.expect("grad.bias", db, scale=mdb)
-            run.expected_names = [("param", "weight", (U, D))] + ([("param", "bias", (U,))] if bias else [])
+            linear_layer_case(run, w, b if bias else None, x, r, (y, my), (dx, mdx), (dw, mdw), (db, mdb))
             runs.append(run)
     execute(ARGS.runner, "dense", runs, checker)
 
