@@ -14,3 +14,4 @@
 #include <seqnet/layers/padding.hpp>
 #include <seqnet/layers/parameter_free.hpp>
 #include <seqnet/layers/random.hpp>
+#include <seqnet/layers/rc_conv1d.hpp>
