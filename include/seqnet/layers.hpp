@@ -15,3 +15,4 @@
 #include <seqnet/layers/parameter_free.hpp>
 #include <seqnet/layers/random.hpp>
 #include <seqnet/layers/rc_conv1d.hpp>
+#include <seqnet/layers/separable_dense.hpp>
