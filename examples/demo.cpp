@@ -16,15 +16,9 @@ using namespace seqnet;
 // DeepBind-style: one convolution scanning for motifs, strongest match anywhere, small classifier.
 using deepbind_like = sequential<input<101>, conv1d<16, 24>, relu, global_maxpool, dense<32>, relu, dense<1>>;
 
-// Basset (Kelley et al. 2016): 600 bp, three conv blocks, two hidden dense layers, 164 cell types.
-using basset = sequential<input<600>,
-    conv1d<300, 19>, batchnorm, relu, maxpool<3>,
-    conv1d<200, 11>, batchnorm, relu, maxpool<4>,
-    conv1d<200, 7>, batchnorm, relu, maxpool<4>,
-    flatten,
-    dense<1000>, batchnorm, relu, dropout<0.3>,
-    dense<1000>, batchnorm, relu, dropout<0.3>,
-    dense<164>>;
+// Basset (Kelley et al. 2016) comes ready-made: 600 bp, three conv blocks, two hidden dense layers,
+// 164 cell types (models/zoo/basset.hpp).
+using basset = zoo::basset;
 
 // Built-in sequences: a few promoter-like and random-looking strings, tiled to the model length.
 const std::vector<std::string> builtin = {

@@ -4,3 +4,4 @@
 #include <seqnet/models/sequential.hpp>
 #include <seqnet/models/summary.hpp>
 #include <seqnet/models/visit.hpp>
+#include <seqnet/models/zoo.hpp>

@@ -16,10 +16,16 @@
 namespace seqnet {
 
 struct dense_options {
-    index_t units = 1;
+    index_t units = 1;  ///< dyn: the model's task count, given when the model is constructed
     bool bias = true;
 
+    constexpr dense_options with_tasks(index_t tasks) const {
+        dense_options o = *this;
+        if (o.units == dyn) o.units = tasks;
+        return o;
+    }
     constexpr shape_result output_shape(shape in) const {
+        if (units == dyn) return {{dyn, 1}};
         if (units < 1) return {{}, "units must be at least 1"};
         if (in.length != 1 && in.length != dyn)
             return {{}, "dense expects a vector (length 1): put flatten or a global pool before it"};
@@ -167,7 +173,7 @@ private:
     std::vector<worker_space> workspaces_;
 };
 
-/// Compile-time spec: dense<units, bias = true>.
+/// Compile-time spec: dense<units, bias = true>; dense<dyn> takes the model's task count.
 template <index_t Units, bool Bias = true>
 struct dense : spec_of<dense_options{Units, Bias}, dense_layer> {};
 

@@ -106,9 +106,11 @@ public:
         requires static_length
         : basic_sequential(Input::sample.length) {}
 
-    /// A model for inputs of `length` positions (must equal the type's length if that is fixed).
-    explicit basic_sequential(index_t length)
-        : shapes_(chain_shapes(length)), layers_(make_layers(shapes_, std::index_sequence_for<Specs...>{})) {
+    /// A model for inputs of `length` positions (must equal the type's length if that is fixed). `tasks`
+    /// sizes the layers whose spec leaves it open (dense<dyn>, typically the output layer).
+    explicit basic_sequential(index_t length, index_t tasks = dyn)
+        : shapes_(chain_shapes(length, tasks)),
+          layers_(make_layers(shapes_, tasks, std::index_sequence_for<Specs...>{})) {
         index_t total = 0;
         for_each_layer([&](auto, auto& l) { total += static_cast<index_t>(l.parameter_count()); });
         params_.resize(static_cast<std::size_t>(total));
@@ -316,7 +318,14 @@ public:
 private:
     using shape_array = std::array<shape, layer_count + 1>;
 
-    static shape_array chain_shapes(index_t length) {
+    /// The spec's options with the model's task count filled in where the spec leaves it open.
+    template <class Spec>
+    static constexpr auto resolved_options(index_t tasks) {
+        if constexpr (requires { Spec::options.with_tasks(tasks); }) return Spec::options.with_tasks(tasks);
+        else return Spec::options;
+    }
+
+    static shape_array chain_shapes(index_t length, index_t tasks) {
         if (static_length && length != Input::sample.length)
             throw shape_error("model input: this model type fixes the length at " +
                               std::to_string(Input::sample.length) + ", not " + std::to_string(length));
@@ -324,24 +333,25 @@ private:
         shape_array s{};
         s[0] = {Input::sample.channels, length};
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            ((s[I + 1] = step_shape<I, Specs>(s[I])), ...);
+            ((s[I + 1] = step_shape<I, Specs>(s[I], tasks)), ...);
         }(std::index_sequence_for<Specs...>{});
         return s;
     }
 
     template <std::size_t I, class Spec>
-    static shape step_shape(shape in) {
-        const shape_result r = Spec::options.output_shape(in);
-        if (!r.ok())
-            throw shape_error("layer " + std::to_string(I) + " (" +
-                              std::string(Spec::template layer_type<T, Dev>::name) + "): input shape " +
-                              to_string(in) + ": " + r.error);
+    static shape step_shape(shape in, index_t tasks) {
+        const std::string where = "layer " + std::to_string(I) + " (" +
+                                  std::string(Spec::template layer_type<T, Dev>::name) + "): ";
+        const shape_result r = resolved_options<Spec>(tasks).output_shape(in);
+        if (!r.ok()) throw shape_error(where + "input shape " + to_string(in) + ": " + r.error);
+        if (r.out.channels == dyn)
+            throw shape_error(where + "its size is the model's task count: construct the model with tasks");
         return r.out;
     }
 
     template <std::size_t... I>
-    static layers_type make_layers(const shape_array& s, std::index_sequence<I...>) {
-        return layers_type{typename Specs::template layer_type<T, Dev>(Specs::options, s[I])...};
+    static layers_type make_layers(const shape_array& s, index_t tasks, std::index_sequence<I...>) {
+        return layers_type{typename Specs::template layer_type<T, Dev>(resolved_options<Specs>(tasks), s[I])...};
     }
 
     void bind() {

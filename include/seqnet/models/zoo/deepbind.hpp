@@ -1,0 +1,30 @@
+// seqnet/models/zoo/deepbind.hpp -- DeepBind (Alipanahi, Delong, Weirauch & Frey, Nature
+// Biotechnology 2015).
+//
+// conv 16x24 (motif detectors) -> ReLU (a learned threshold: the conv bias) -> global max pool ->
+// dense 32, ReLU, dropout 0.5 -> dense <tasks> (one binding score per factor). Outputs are logits.
+// DeepBind scores a sequence as the max over both strands and pads it with K-1 'N' on each side, which it
+// encodes as 0.25 in every channel: encode with ambiguity_policy::uniform and pad before calling, or use
+// the model as is on unpadded windows. 2,129 parameters with 1 task.
+#pragma once
+
+#include <seqnet/layers.hpp>
+#include <seqnet/models/sequential.hpp>
+
+namespace seqnet::zoo {
+
+template <class T = float, class Dev = cpu>
+class basic_deepbind
+    : public basic_sequential<T, Dev, input<dyn>, conv1d<16, 24>, relu, global_maxpool, dense<32>, relu,
+                              dropout<0.5>, dense<dyn>> {
+public:
+    static constexpr index_t published_tasks = 1;
+    static constexpr index_t published_length = 101;
+
+    explicit basic_deepbind(index_t tasks = published_tasks, index_t length = published_length)
+        : basic_deepbind::basic_sequential(length, tasks) {}
+};
+
+using deepbind = basic_deepbind<>;
+
+}  // namespace seqnet::zoo

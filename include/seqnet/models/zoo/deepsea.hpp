@@ -1,0 +1,34 @@
+// seqnet/models/zoo/deepsea.hpp -- DeepSEA (Zhou & Troyanskaya, Nature Methods 2015).
+//
+// 1000 bp -> conv 320x8, ReLU, max pool 4, dropout 0.2 -> conv 480x8, ReLU, max pool 4, dropout 0.2 ->
+// conv 960x8, ReLU, dropout 0.5 (1000 -> 993 -> 248 -> 241 -> 60 -> 53) -> flatten (50,880) ->
+// dense 925, ReLU -> dense <tasks> (919 chromatin features). Outputs are logits. 52,843,119 parameters
+// with 919 tasks. The published data files order bases A, G, C, T: permute channels when importing
+// their weights (SCIENCE.md section 10).
+#pragma once
+
+#include <seqnet/layers.hpp>
+#include <seqnet/models/sequential.hpp>
+
+namespace seqnet::zoo {
+
+template <class T = float, class Dev = cpu>
+class basic_deepsea
+    : public basic_sequential<T, Dev, input<dyn>,
+                              conv1d<320, 8>, relu, maxpool<4>, dropout<0.2>,
+                              conv1d<480, 8>, relu, maxpool<4>, dropout<0.2>,
+                              conv1d<960, 8>, relu, dropout<0.5>,
+                              flatten,
+                              dense<925>, relu,
+                              dense<dyn>> {
+public:
+    static constexpr index_t published_tasks = 919;
+    static constexpr index_t published_length = 1000;
+
+    explicit basic_deepsea(index_t tasks = published_tasks, index_t length = published_length)
+        : basic_deepsea::basic_sequential(length, tasks) {}
+};
+
+using deepsea = basic_deepsea<>;
+
+}  // namespace seqnet::zoo
