@@ -1,8 +1,10 @@
-// seqnet/layers/activations.hpp -- element-wise nonlinearities: ReLU and sigmoid.
+// seqnet/layers/activations.hpp -- nonlinearities: ReLU, sigmoid and softmax.
 //
 // relu(z) = max(z, 0) with derivative 0 at z = 0 (PyTorch, TensorFlow and DeepLIFT agree);
-// sigmoid(z) = 1 / (1 + e^-z), evaluated stably on both sides (SCIENCE.md section 4). Both keep the
-// input shape and have a pointwise receptive field. Cost: one pass over the activations.
+// sigmoid(z) = 1 / (1 + e^-z), evaluated stably on both sides; softmax over the channels at each
+// position, p_c = exp(z_c - m) / sum_k exp(z_k - m) with m = max_k z_k (PyTorch's nn.Softmax(dim=1);
+// SCIENCE.md section 4). All keep the input shape and have a pointwise receptive field along the
+// sequence. Cost: one pass over the activations.
 #pragma once
 
 #include <seqnet/layers/fusion.hpp>
@@ -92,7 +94,55 @@ private:
     shape in_;
 };
 
+template <class T, class Dev = cpu>
+class softmax_layer : public parameter_free<T> {
+public:
+    using scalar_type = T;
+    using device_type = Dev;
+    using options_type = shape_preserving_options;
+    static constexpr std::string_view name = "softmax";
+
+    softmax_layer(const options_type&, shape in) : in_(in) {}
+    shape input_shape() const { return in_; }
+    shape output_shape() const { return in_; }
+    shape output_shape(shape in) const { return in; }
+    window receptive_field() const { return pointwise_window; }
+
+    void forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y, phase) {
+        const index_t C = in_.channels, L = in_.length;
+        ctx.pool().parallel_for(x.batch, double(4 * C * L), [&](index_t b, index_t e, int) {
+            for (index_t n = b; n < e; ++n)
+                for (index_t l = 0; l < L; ++l) {
+                    T m = x(n, 0, l);
+                    for (index_t c = 1; c < C; ++c) m = x(n, c, l) > m ? x(n, c, l) : m;
+                    T sum = 0;
+                    for (index_t c = 0; c < C; ++c) sum += (y(n, c, l) = std::exp(x(n, c, l) - m));
+                    for (index_t c = 0; c < C; ++c) y(n, c, l) /= sum;
+                }
+        });
+    }
+
+    /// dz_c = p_c (dp_c - sum_k dp_k p_k)
+    void backward(context<cpu>& ctx, const_batch_view<T>, const_batch_view<T> y, const_batch_view<T> dy,
+                  batch_view<T> dx, grad_mode) {
+        if (dx.empty()) return;
+        const index_t C = in_.channels, L = in_.length;
+        ctx.pool().parallel_for(y.batch, double(4 * C * L), [&](index_t b, index_t e, int) {
+            for (index_t n = b; n < e; ++n)
+                for (index_t l = 0; l < L; ++l) {
+                    T dot = 0;
+                    for (index_t c = 0; c < C; ++c) dot += dy(n, c, l) * y(n, c, l);
+                    for (index_t c = 0; c < C; ++c) dx(n, c, l) = y(n, c, l) * (dy(n, c, l) - dot);
+                }
+        });
+    }
+
+private:
+    shape in_;
+};
+
 struct relu : spec_of<shape_preserving_options{}, relu_layer> {};
 struct sigmoid : spec_of<shape_preserving_options{}, sigmoid_layer> {};
+struct softmax : spec_of<shape_preserving_options{}, softmax_layer> {};
 
 }  // namespace seqnet

@@ -29,3 +29,21 @@ TEST_CASE("sigmoid is stable at large magnitudes and symmetric", "[sigmoid]") {
     sigmoid_layer<double> layer(shape_preserving_options{}, {2, 30});
     CHECK(gradcheck(layer, {.batch = 2, .input_scale = 4}).input_error < 1e-6);
 }
+
+TEST_CASE("softmax normalises over channels at each position, stably", "[softmax]") {
+    bound<softmax_layer<double>> s(shape_preserving_options{}, {3, 2});
+    // position 0: logits 1, 2, 3; position 1: 1000, 1000, -1000 (no overflow)
+    auto y = s.forward({1, 1000, 2, 1000, 3, -1000}, 1);
+    const double z = std::exp(1.0) + std::exp(2.0) + std::exp(3.0);
+    CHECK(y[0] == Approx(std::exp(1.0) / z));
+    CHECK(y[2] == Approx(std::exp(2.0) / z));
+    CHECK(y[4] == Approx(std::exp(3.0) / z));
+    CHECK(y[1] == Approx(0.5));
+    CHECK(y[3] == Approx(0.5));
+    CHECK(y[5] == 0.0);
+    // Adding a constant to every logit changes nothing.
+    auto shifted = s.forward({11, 1010, 12, 1010, 13, -990}, 1);
+    for (std::size_t i = 0; i < y.size(); ++i) CHECK(shifted[i] == Approx(y[i]).margin(1e-12));
+    softmax_layer<double> layer(shape_preserving_options{}, {5, 7});
+    CHECK(gradcheck(layer, {.batch = 2, .input_scale = 3}).input_error < 1e-6);
+}

@@ -155,3 +155,36 @@ TEST_CASE("conv1d describes its receptive field", "[conv1d]") {
     CHECK(w.last_input(4) == 8 - w.pad_left + 12 + 1);
     CHECK_FALSE(w.global);
 }
+
+TEST_CASE("a deep stack of dilated convolutions has the composed receptive field and correct gradients",
+          "[conv1d][dilation][gradcheck]") {
+    // Dilations 1, 2, 4, 8 with kernel 3 ('same'): the receptive field grows to 1 + 2 * (1+2+4+8) = 31.
+    using model_t = basic_sequential<double, cpu, input<40>, conv1d<4, 3, same, 1, 1>, relu,
+                                     conv1d<4, 3, same, 1, 2>, relu, conv1d<4, 3, same, 1, 4>, relu,
+                                     conv1d<2, 3, same, 1, 8>>;
+    model_t m;
+    index_t span = 1;
+    m.visit([&](auto& step) {
+        const window w = step.layer.receptive_field();
+        span += (w.size - 1) * w.dilation;
+    });
+    CHECK(span == 31);
+    // A change at position 20 reaches no output further than 15 positions from it.
+    context<cpu> ctx;
+    m.initialize(3, init::glorot_uniform);
+    std::vector<double> x(4 * 40, 0.0), x2;
+    random_engine rng(5);
+    for (auto& v : x) v = rng.uniform(0.1, 1.0);
+    x2 = x;
+    x2[2 * 40 + 20] += 1.0;
+    auto a = to_xtensor(m.forward(ctx, const_batch_view<double>{x.data(), 1, m.input_shape()}));
+    auto b = to_xtensor(m.forward(ctx, const_batch_view<double>{x2.data(), 1, m.input_shape()}));
+    for (index_t j = 0; j < 40; ++j) {
+        const bool changed = a(0, 0, j) != b(0, 0, j) || a(0, 1, j) != b(0, 1, j);
+        if (j < 5 || j > 35) CHECK_FALSE(changed);
+        if (j == 20) CHECK(changed);
+    }
+    auto r = gradcheck_model(m, {.batch = 2, .seed = 7});
+    CHECK(r.input_error < 1e-6);
+    CHECK(r.parameter_error < 1e-6);
+}
