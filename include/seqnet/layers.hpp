@@ -2,6 +2,7 @@
 #pragma once
 #include <seqnet/layers/activations.hpp>
 #include <seqnet/layers/batchnorm.hpp>
+#include <seqnet/layers/bilstm.hpp>
 #include <seqnet/layers/concepts.hpp>
 #include <seqnet/layers/conv1d.hpp>
 #include <seqnet/layers/dense.hpp>

@@ -50,3 +50,18 @@ TEST_CASE("a model with an open output size must be given its tasks", "[zoo][seq
     open_t m(50, 7);
     CHECK(m.output_shape() == shape{7, 1});
 }
+
+TEST_CASE("zoo::danq: conv 320x26, pool 13, BiLSTM 320, dense 925, 919 outputs", "[zoo]") {
+    zoo::danq m;
+    CHECK(m.shape_at(1) == shape{320, 975});
+    CHECK(m.shape_at(3) == shape{320, 75});
+    CHECK(m.shape_at(5) == shape{640, 75});
+    CHECK(m.shape_at(7) == shape{48000, 1});
+    CHECK(m.output_shape() == shape{919, 1});
+    // conv + BiLSTM (PyTorch layout: two bias vectors per direction) + dense 925 + dense 919
+    const index_t lstm = 2 * (4 * 320 * (320 + 320) + 2 * 4 * 320);
+    CHECK(lstm == 1643520);
+    CHECK(m.parameter_count() == (320 * 4 * 26 + 320) + lstm + (925 * 48000 + 925) + (919 * 925 + 919));
+    CHECK(m.parameter_count() == 46929039);
+    CHECK(m.parameter_count() - 2 * 4 * 320 == 46926479);  // the Keras original: one LSTM bias per direction
+}
