@@ -275,6 +275,12 @@ void global_maxpool_case(const manifest& m, output& out) {
 }
 
 template <class T>
+void bilstm_case(const manifest& m, output& out) {
+    run_layer<bilstm_layer<T>>(m, out, bilstm_options{m.integer("hidden")},
+                               {m.integer("features"), m.integer("length")});
+}
+
+template <class T>
 void dense_case(const manifest& m, output& out) {
     run_layer<dense_layer<T>>(m, out, dense_options{m.integer("units"), m.integer("bias") != 0},
                               {m.integer("features"), 1});
@@ -380,7 +386,7 @@ template <class T>
 void run_case(const std::string& name, const manifest& m, output& out) {
     static const std::map<std::string, std::function<void(const manifest&, output&)>> cases{
         {"conv1d", conv1d_case<T>},   {"maxpool", maxpool_case<T>}, {"global_maxpool", global_maxpool_case<T>},
-        {"dense", dense_case<T>},     {"batchnorm", batchnorm_case<T>}, {"model", model_case<T>},
+        {"dense", dense_case<T>},     {"bilstm", bilstm_case<T>},     {"batchnorm", batchnorm_case<T>}, {"model", model_case<T>},
         {"bce", bce_case<T>},         {"train", train_case<T>},
     };
     auto it = cases.find(name);

@@ -648,9 +648,43 @@ def train_case(root, checker):
     execute(ARGS.runner, "train", runs, checker)
 
 
+def bilstm_case(root, checker):
+    """Forward, input gradient and every weight and bias gradient against
+    nn.LSTM(bidirectional=True, batch_first=True), PyTorch in float64 on float32-exact values; seqnet's
+    (N, D, T) input is PyTorch's (N, T, D) transposed, and its parameters must carry nn.LSTM's names."""
+    gen = torch.Generator().manual_seed(505)
+    runs = []
+    for N, D, T, H, threads in [(2, 4, 7, 3, 1), (3, 6, 12, 5, 2), (1, 3, 2, 4, 1), (2, 8, 20, 16, 2)]:
+        lstm = nn.LSTM(D, H, batch_first=True, bidirectional=True).double()
+        with torch.no_grad():
+            for p in lstm.parameters():
+                p.copy_((torch.randn(p.shape, generator=gen) * 0.5).double())
+        x = torch.randn(N, D, T, generator=gen).double().requires_grad_(True)
+        r = torch.randn(N, 2 * H, T, generator=gen).double()
+        out, _ = lstm(x.transpose(1, 2))  # (N, T, 2H): forward direction first, as seqnet's channels
+        y = out.transpose(1, 2)
+        lstm.zero_grad()
+        (y * r).sum().backward()
+        for dtype in ("float32", "float64"):
+            run = Run(root, len(runs), f"bilstm N={N} D={D} T={T} H={H} threads={threads}", dtype)
+            for k, v in dict(batch=N, features=D, length=T, hidden=H, threads=threads).items():
+                run.int(k, v)
+            run.text("phase", "inference")
+            write_state(run, lstm)
+            run.tensor("x", x)
+            run.tensor("dy", r)
+            run.expect("y", y)
+            run.expect("dx", x.grad)
+            for name, p in lstm.named_parameters():
+                run.expect("grad." + name, p.grad)
+            run.expected_names = [("param", name, tuple(p.shape)) for name, p in lstm.named_parameters()]
+            runs.append(run)
+    execute(ARGS.runner, "bilstm", runs, checker)
+
+
 CASES = {"conv1d": conv1d_case, "maxpool": maxpool_case, "global_maxpool": global_maxpool_case,
          "dense": dense_case, "batchnorm": batchnorm_case, "model": model_case, "bce": bce_case,
-         "train": train_case}
+         "train": train_case, "bilstm": bilstm_case}
 
 
 def main():
