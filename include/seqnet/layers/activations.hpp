@@ -18,18 +18,11 @@ namespace seqnet {
 
 
 template <class T, class Dev = cpu>
-class relu_layer : public parameter_free<T> {
+class relu_layer : public pointwise_layer<T, Dev> {
 public:
-    using scalar_type = T;
-    using device_type = Dev;
-    using options_type = shape_preserving_options;
     static constexpr std::string_view name = "relu";
 
-    relu_layer(const options_type&, shape in) : in_(in) {}
-    shape input_shape() const { return in_; }
-    shape output_shape() const { return in_; }
-    shape output_shape(shape in) const { return in; }
-    window receptive_field() const { return pointwise_window; }
+    relu_layer(const shape_preserving_options&, shape in) : pointwise_layer<T, Dev>(in) {}
 
     void forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y, phase) {
         using batch = xsimd::batch<T>;
@@ -51,24 +44,14 @@ public:
     }
 
     bool fuse_into(epilogue_builder<T>& e) const { return e.add_relu(); }
-
-private:
-    shape in_;
 };
 
 template <class T, class Dev = cpu>
-class sigmoid_layer : public parameter_free<T> {
+class sigmoid_layer : public pointwise_layer<T, Dev> {
 public:
-    using scalar_type = T;
-    using device_type = Dev;
-    using options_type = shape_preserving_options;
     static constexpr std::string_view name = "sigmoid";
 
-    sigmoid_layer(const options_type&, shape in) : in_(in) {}
-    shape input_shape() const { return in_; }
-    shape output_shape() const { return in_; }
-    shape output_shape(shape in) const { return in; }
-    window receptive_field() const { return pointwise_window; }
+    sigmoid_layer(const shape_preserving_options&, shape in) : pointwise_layer<T, Dev>(in) {}
 
     static T apply(T z) {
         if (z >= T(0)) return T(1) / (T(1) + std::exp(-z));
@@ -89,27 +72,17 @@ public:
             for (index_t i = b; i < e; ++i) dx.data[i] = dy.data[i] * y.data[i] * (T(1) - y.data[i]);
         });
     }
-
-private:
-    shape in_;
 };
 
 template <class T, class Dev = cpu>
-class softmax_layer : public parameter_free<T> {
+class softmax_layer : public pointwise_layer<T, Dev> {
 public:
-    using scalar_type = T;
-    using device_type = Dev;
-    using options_type = shape_preserving_options;
     static constexpr std::string_view name = "softmax";
 
-    softmax_layer(const options_type&, shape in) : in_(in) {}
-    shape input_shape() const { return in_; }
-    shape output_shape() const { return in_; }
-    shape output_shape(shape in) const { return in; }
-    window receptive_field() const { return pointwise_window; }
+    softmax_layer(const shape_preserving_options&, shape in) : pointwise_layer<T, Dev>(in) {}
 
     void forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y, phase) {
-        const index_t C = in_.channels, L = in_.length;
+        const index_t C = this->in_.channels, L = this->in_.length;
         ctx.pool().parallel_for(x.batch, double(4 * C * L), [&](index_t b, index_t e, int) {
             for (index_t n = b; n < e; ++n)
                 for (index_t l = 0; l < L; ++l) {
@@ -126,7 +99,7 @@ public:
     void backward(context<cpu>& ctx, const_batch_view<T>, const_batch_view<T> y, const_batch_view<T> dy,
                   batch_view<T> dx, grad_mode) {
         if (dx.empty()) return;
-        const index_t C = in_.channels, L = in_.length;
+        const index_t C = this->in_.channels, L = this->in_.length;
         ctx.pool().parallel_for(y.batch, double(4 * C * L), [&](index_t b, index_t e, int) {
             for (index_t n = b; n < e; ++n)
                 for (index_t l = 0; l < L; ++l) {
@@ -136,9 +109,6 @@ public:
                 }
         });
     }
-
-private:
-    shape in_;
 };
 
 struct relu : spec_of<shape_preserving_options{}, relu_layer> {};

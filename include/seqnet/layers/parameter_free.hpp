@@ -20,4 +20,22 @@ struct shape_preserving_options {
     constexpr shape_result output_shape(shape in) const { return {in}; }
 };
 
+/// What every shape-preserving, parameter-free, position-wise layer (activations) has in common.
+template <class T, class Dev>
+class pointwise_layer : public parameter_free<T> {
+public:
+    using scalar_type = T;
+    using device_type = Dev;
+    using options_type = shape_preserving_options;
+
+    explicit pointwise_layer(shape in) : in_(in) {}
+    shape input_shape() const { return in_; }
+    shape output_shape() const { return in_; }
+    shape output_shape(shape in) const { return in; }
+    window receptive_field() const { return pointwise_window; }
+
+protected:
+    shape in_;
+};
+
 }  // namespace seqnet
