@@ -10,6 +10,7 @@
 // every output depends on every input. Cost: 16 H (D + H) flops per position and sample.
 #pragma once
 
+#include <seqnet/backend/cpu/gemm.hpp>
 #include <seqnet/layers/concepts.hpp>
 #include <seqnet/tensor/buffer.hpp>
 
@@ -71,26 +72,43 @@ public:
     }
 
     void forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y, phase) {
-        const index_t N = x.batch, H = opts_.hidden, L = in_.length;
+        using namespace cpu_kernels;
+        const index_t N = x.batch, H = opts_.hidden, H4 = 4 * H, D = in_.channels, L = in_.length;
         cache_.resize(static_cast<std::size_t>(N * 2 * L * 5 * H));
         ensure_scratch(ctx.threads());
+        // The input projections of all positions, W_ih X + b_ih + b_hh, are one GEMM per sample and
+        // direction; only W_hh h_prev stays inside the recurrence.
+        for (int dir = 0; dir < 2; ++dir) {
+            const T* p = values_ + dir * direction_size();
+            w_ih_packed_[dir].resize(static_cast<std::size_t>(packed_a_size<T>(H4, D)));
+            pack_a<T>(H4, D, strided_matrix<T>{p, D, 1}, w_ih_packed_[dir].data());
+            gate_bias_[dir].resize(static_cast<std::size_t>(H4));
+            for (index_t r = 0; r < H4; ++r) gate_bias_[dir][r] = p[H4 * (D + H) + r] + p[H4 * (D + H + 1) + r];
+        }
         ctx.pool().parallel_for(N * 2, double(flops()) / 2, [&](index_t b, index_t e, int w) {
             T* z = scratch_[w].data();
-            T* h = z + 4 * H;
+            T* h = z + H4;
             T* c = h + H;
+            auto& zx = projections_[w];  // L x 4H: position t's projection is contiguous
+            zx.resize(static_cast<std::size_t>(L * H4));
             for (index_t r = b; r < e; ++r) {
                 const index_t n = r / 2;
                 const int dir = static_cast<int>(r % 2);
-                const T* p = values_ + dir * direction_size();
+                const T* w_hh = values_ + dir * direction_size() + H4 * D;
+                gemm<T>(0, H4, L, D, w_ih_packed_[dir].data(),
+                        strided_b_packer<T>{{x.sample_data(n), L, 1}, L},
+                        store_sink<T>{zx.data(), 1, H4, false, {nullptr, gate_bias_[dir].data(), false}},
+                        workspaces_[w]);
                 std::fill(h, h + H, T(0));
                 std::fill(c, c + H, T(0));
                 for (index_t s = 0; s < L; ++s) {
                     const index_t t = dir ? L - 1 - s : s;
-                    gates(p, x, n, t, h, z);
+                    gemv<T>(0, H4, H, w_hh, H, h, z);
+                    const T* zt = zx.data() + t * H4;
                     T* cached = cache_at(n, dir, t);  // i, f, g, o, c
                     for (index_t k = 0; k < H; ++k) {
-                        const T i = sigmoid(z[k]), f = sigmoid(z[H + k]), g = std::tanh(z[2 * H + k]),
-                                o = sigmoid(z[3 * H + k]);
+                        const T i = sigmoid(z[k] + zt[k]), f = sigmoid(z[H + k] + zt[H + k]),
+                                g = std::tanh(z[2 * H + k] + zt[2 * H + k]), o = sigmoid(z[3 * H + k] + zt[3 * H + k]);
                         c[k] = f * c[k] + i * g;
                         h[k] = o * std::tanh(c[k]);
                         cached[k] = i;
@@ -177,6 +195,8 @@ private:
     // Per-worker gate and state vectors (6H forward, 6H backward): grow-only, no allocation per pass.
     void ensure_scratch(int workers) {
         if (static_cast<int>(scratch_.size()) < workers) scratch_.resize(workers);
+        if (static_cast<int>(projections_.size()) < workers) projections_.resize(workers);
+        if (static_cast<int>(workspaces_.size()) < workers) workspaces_.resize(workers);
         for (auto& s : scratch_) s.resize(static_cast<std::size_t>(6 * opts_.hidden));
     }
 
@@ -192,26 +212,13 @@ private:
     param_view<T> view(T* p, index_t rows, index_t cols = 0) const {
         return cols ? param_view<T>{p, {rows, cols, 1}, 2} : param_view<T>{p, {rows, 1, 1}, 1};
     }
-    // z = W_ih x_t + b_ih + W_hh h + b_hh
-    void gates(const T* p, const_batch_view<T> x, index_t n, index_t t, const T* h, T* z) const {
-        const index_t H = opts_.hidden, H4 = 4 * H, D = in_.channels;
-        const T* w_ih = p;
-        const T* w_hh = p + H4 * D;
-        const T* b_ih = p + H4 * (D + H);
-        const T* b_hh = b_ih + H4;
-        for (index_t r = 0; r < H4; ++r) {
-            T acc = b_ih[r] + b_hh[r];
-            for (index_t c = 0; c < D; ++c) acc += w_ih[r * D + c] * x(n, c, t);
-            for (index_t k = 0; k < H; ++k) acc += w_hh[r * H + k] * h[k];
-            z[r] = acc;
-        }
-    }
-
     bilstm_options opts_;
     shape in_, out_;
     T *values_ = nullptr, *grads_ = nullptr;
     aligned_buffer<T> cache_;
-    std::vector<aligned_buffer<T>> partials_, scratch_;
+    std::vector<aligned_buffer<T>> partials_, scratch_, projections_;
+    std::vector<cpu_kernels::gemm_workspace<T>> workspaces_;
+    aligned_buffer<T> w_ih_packed_[2], gate_bias_[2];
 };
 
 /// Compile-time spec: bilstm<hidden per direction>.
