@@ -7,27 +7,19 @@
 #pragma once
 
 #include <seqnet/layers.hpp>
-#include <seqnet/models/sequential.hpp>
+#include <seqnet/models/zoo/published.hpp>
 
 namespace seqnet::zoo {
 
 template <class T = float, class Dev = cpu>
-class basic_basset
-    : public basic_sequential<T, Dev, input<dyn>,
-                              conv1d<300, 19>, batchnorm, relu, maxpool<3>,
-                              conv1d<200, 11>, batchnorm, relu, maxpool<4>,
-                              conv1d<200, 7>, batchnorm, relu, maxpool<4>,
-                              flatten,
-                              dense<1000>, batchnorm, relu, dropout<0.3>,
-                              dense<1000>, batchnorm, relu, dropout<0.3>,
-                              dense<dyn>> {
-public:
-    static constexpr index_t published_tasks = 164;
-    static constexpr index_t published_length = 600;
-
-    explicit basic_basset(index_t tasks = published_tasks, index_t length = published_length)
-        : basic_basset::basic_sequential(length, tasks) {}
-};
+using basic_basset = published_model<164, 600, basic_sequential<T, Dev, input<dyn>,
+                                      conv1d<300, 19>, batchnorm, relu, maxpool<3>,
+                                      conv1d<200, 11>, batchnorm, relu, maxpool<4>,
+                                      conv1d<200, 7>, batchnorm, relu, maxpool<4>,
+                                      flatten,
+                                      dense<1000>, batchnorm, relu, dropout<0.3>,
+                                      dense<1000>, batchnorm, relu, dropout<0.3>,
+                                      dense<dyn>>>;
 
 using basset = basic_basset<>;
 

@@ -9,25 +9,17 @@
 #pragma once
 
 #include <seqnet/layers.hpp>
-#include <seqnet/models/sequential.hpp>
+#include <seqnet/models/zoo/published.hpp>
 
 namespace seqnet::zoo {
 
 template <class T = float, class Dev = cpu>
-class basic_danq
-    : public basic_sequential<T, Dev, input<dyn>,
-                              conv1d<320, 26>, relu, maxpool<13, 13>, dropout<0.2>,
-                              bilstm<320>, dropout<0.5>,
-                              flatten,
-                              dense<925>, relu,
-                              dense<dyn>> {
-public:
-    static constexpr index_t published_tasks = 919;
-    static constexpr index_t published_length = 1000;
-
-    explicit basic_danq(index_t tasks = published_tasks, index_t length = published_length)
-        : basic_danq::basic_sequential(length, tasks) {}
-};
+using basic_danq = published_model<919, 1000, basic_sequential<T, Dev, input<dyn>,
+                                      conv1d<320, 26>, relu, maxpool<13, 13>, dropout<0.2>,
+                                      bilstm<320>, dropout<0.5>,
+                                      flatten,
+                                      dense<925>, relu,
+                                      dense<dyn>>>;
 
 using danq = basic_danq<>;
 

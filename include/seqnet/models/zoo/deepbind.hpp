@@ -9,21 +9,14 @@
 #pragma once
 
 #include <seqnet/layers.hpp>
-#include <seqnet/models/sequential.hpp>
+#include <seqnet/models/zoo/published.hpp>
 
 namespace seqnet::zoo {
 
 template <class T = float, class Dev = cpu>
-class basic_deepbind
-    : public basic_sequential<T, Dev, input<dyn>, conv1d<16, 24>, relu, global_maxpool, dense<32>, relu,
-                              dropout<0.5>, dense<dyn>> {
-public:
-    static constexpr index_t published_tasks = 1;
-    static constexpr index_t published_length = 101;
-
-    explicit basic_deepbind(index_t tasks = published_tasks, index_t length = published_length)
-        : basic_deepbind::basic_sequential(length, tasks) {}
-};
+using basic_deepbind = published_model<1, 101, basic_sequential<T, Dev, input<dyn>,
+                                      conv1d<16, 24>, relu, global_maxpool, dense<32>, relu,
+                                      dropout<0.5>, dense<dyn>>>;
 
 using deepbind = basic_deepbind<>;
 

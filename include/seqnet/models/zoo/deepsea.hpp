@@ -8,26 +8,18 @@
 #pragma once
 
 #include <seqnet/layers.hpp>
-#include <seqnet/models/sequential.hpp>
+#include <seqnet/models/zoo/published.hpp>
 
 namespace seqnet::zoo {
 
 template <class T = float, class Dev = cpu>
-class basic_deepsea
-    : public basic_sequential<T, Dev, input<dyn>,
-                              conv1d<320, 8>, relu, maxpool<4>, dropout<0.2>,
-                              conv1d<480, 8>, relu, maxpool<4>, dropout<0.2>,
-                              conv1d<960, 8>, relu, dropout<0.5>,
-                              flatten,
-                              dense<925>, relu,
-                              dense<dyn>> {
-public:
-    static constexpr index_t published_tasks = 919;
-    static constexpr index_t published_length = 1000;
-
-    explicit basic_deepsea(index_t tasks = published_tasks, index_t length = published_length)
-        : basic_deepsea::basic_sequential(length, tasks) {}
-};
+using basic_deepsea = published_model<919, 1000, basic_sequential<T, Dev, input<dyn>,
+                                      conv1d<320, 8>, relu, maxpool<4>, dropout<0.2>,
+                                      conv1d<480, 8>, relu, maxpool<4>, dropout<0.2>,
+                                      conv1d<960, 8>, relu, dropout<0.5>,
+                                      flatten,
+                                      dense<925>, relu,
+                                      dense<dyn>>>;
 
 using deepsea = basic_deepsea<>;
 
