@@ -11,6 +11,7 @@
 #include <seqnet/layers/fusion.hpp>
 #include <seqnet/layers/global_maxpool.hpp>
 #include <seqnet/layers/init.hpp>
+#include <seqnet/layers/layer_base.hpp>
 #include <seqnet/layers/maxpool.hpp>
 #include <seqnet/layers/padding.hpp>
 #include <seqnet/layers/parameter_free.hpp>

@@ -8,7 +8,7 @@
 // state_dict names. Works on conv outputs (C, L) and dense outputs (U, 1) alike.
 #pragma once
 
-#include <seqnet/layers/concepts.hpp>
+#include <seqnet/layers/layer_base.hpp>
 #include <seqnet/layers/fusion.hpp>
 
 #include <cmath>
@@ -27,15 +27,14 @@ struct batchnorm_options {
 };
 
 template <class T, class Dev = cpu>
-class batchnorm_layer {
+class batchnorm_layer : public layer_base<batchnorm_layer<T, Dev>, T, Dev, batchnorm_options> {
+    using base = layer_base<batchnorm_layer<T, Dev>, T, Dev, batchnorm_options>;
+    using base::opts_, base::in_, base::out_;
+
 public:
-    using scalar_type = T;
-    using device_type = Dev;
-    using options_type = batchnorm_options;
     static constexpr std::string_view name = "batchnorm";
 
-    batchnorm_layer(const batchnorm_options& o, shape in) : opts_(o), in_(in) {
-        checked(o.output_shape(in), name, in);
+    batchnorm_layer(const batchnorm_options& o, shape in) : base(o, in) {
         const auto C = static_cast<std::size_t>(in.channels);
         running_mean_.resize(C);
         running_var_.resize(C);
@@ -44,10 +43,6 @@ public:
         batch_inv_std_.resize(C);
     }
 
-    const batchnorm_options& options() const { return opts_; }
-    shape input_shape() const { return in_; }
-    shape output_shape() const { return in_; }
-    shape output_shape(shape in) const { return in; }
     window receptive_field() const { return pointwise_window; }
     index_t parameter_count() const { return 2 * in_.channels; }
 
@@ -184,8 +179,6 @@ public:
 private:
     param_view<T> vec(T* p) const { return {p, {in_.channels, 1, 1}, 1}; }
 
-    batchnorm_options opts_;
-    shape in_;
     T *gamma_ = nullptr, *beta_ = nullptr, *dgamma_ = nullptr, *dbeta_ = nullptr;
     aligned_buffer<T> running_mean_, running_var_;
     aligned_buffer<double> batch_mean_, batch_inv_std_;  // double: the training backward cancels terms

@@ -11,7 +11,7 @@
 #pragma once
 
 #include <seqnet/backend/cpu/gemm.hpp>
-#include <seqnet/layers/concepts.hpp>
+#include <seqnet/layers/layer_base.hpp>
 #include <seqnet/tensor/buffer.hpp>
 
 #include <algorithm>
@@ -32,18 +32,15 @@ struct bilstm_options {
 };
 
 template <class T, class Dev = cpu>
-class bilstm_layer {
+class bilstm_layer : public layer_base<bilstm_layer<T, Dev>, T, Dev, bilstm_options> {
+    using base = layer_base<bilstm_layer<T, Dev>, T, Dev, bilstm_options>;
+    using base::opts_, base::in_, base::out_;
+
 public:
-    using scalar_type = T;
-    using device_type = Dev;
-    using options_type = bilstm_options;
     static constexpr std::string_view name = "bilstm";
 
-    bilstm_layer(const bilstm_options& o, shape in) : opts_(o), in_(in), out_(checked(o.output_shape(in), name, in)) {}
+    bilstm_layer(const bilstm_options& o, shape in) : base(o, in) {}
 
-    shape input_shape() const { return in_; }
-    shape output_shape() const { return out_; }
-    shape output_shape(shape in) const { return checked(opts_.output_shape(in), name, in); }
     window receptive_field() const { return {1, 1, 1, 0, true}; }
     index_t parameter_count() const { return 2 * direction_size(); }
     index_t flops() const { return 2 * 2 * 4 * opts_.hidden * (in_.channels + opts_.hidden) * in_.length; }
@@ -212,8 +209,6 @@ private:
     param_view<T> view(T* p, index_t rows, index_t cols = 0) const {
         return cols ? param_view<T>{p, {rows, cols, 1}, 2} : param_view<T>{p, {rows, 1, 1}, 1};
     }
-    bilstm_options opts_;
-    shape in_, out_;
     T *values_ = nullptr, *grads_ = nullptr;
     aligned_buffer<T> cache_;
     std::vector<aligned_buffer<T>> partials_, scratch_, projections_;

@@ -9,7 +9,7 @@
 #pragma once
 
 #include <seqnet/backend/cpu/conv1d.hpp>
-#include <seqnet/layers/concepts.hpp>
+#include <seqnet/layers/layer_base.hpp>
 #include <seqnet/layers/fusion.hpp>
 #include <seqnet/layers/padding.hpp>
 
@@ -42,24 +42,19 @@ struct conv1d_options {
 };
 
 template <class T, class Dev = cpu>
-class conv1d_layer {
+class conv1d_layer : public layer_base<conv1d_layer<T, Dev>, T, Dev, conv1d_options> {
+    using base = layer_base<conv1d_layer<T, Dev>, T, Dev, conv1d_options>;
+    using base::opts_, base::in_, base::out_;
+
 public:
-    using scalar_type = T;
-    using device_type = Dev;
-    using options_type = conv1d_options;
     static constexpr std::string_view name = "conv1d";
 
-    conv1d_layer(const conv1d_options& o, shape in)
-        : opts_(o), in_(in), out_(checked(o.output_shape(in), name, in)) {
+    conv1d_layer(const conv1d_options& o, shape in) : base(o, in) {
         const auto [pl, pr] = o.pad.amounts(in.length, o.span(), o.stride);
         (void)pr;
         geom_ = {in.channels, in.length, o.filters, o.kernel, o.stride, o.dilation, pl, out_.length};
     }
 
-    const conv1d_options& options() const { return opts_; }
-    shape input_shape() const { return in_; }
-    shape output_shape() const { return out_; }
-    shape output_shape(shape in) const { return checked(opts_.output_shape(in), name, in); }
     window receptive_field() const {
         return {opts_.kernel, opts_.stride, opts_.dilation, geom_.pad_left, false};
     }
@@ -223,8 +218,6 @@ private:
         });
     }
 
-    conv1d_options opts_;
-    shape in_, out_;
     cpu_kernels::conv1d_geometry geom_{};
     T *w_ = nullptr, *b_ = nullptr, *dw_ = nullptr, *db_ = nullptr;
     aligned_buffer<T> w_packed_, wt_packed_, dy_packed_;

@@ -8,7 +8,7 @@
 #pragma once
 
 #include <seqnet/backend/cpu/gemm.hpp>
-#include <seqnet/layers/concepts.hpp>
+#include <seqnet/layers/layer_base.hpp>
 #include <seqnet/layers/fusion.hpp>
 
 #include <vector>
@@ -34,20 +34,15 @@ struct dense_options {
 };
 
 template <class T, class Dev = cpu>
-class dense_layer {
+class dense_layer : public layer_base<dense_layer<T, Dev>, T, Dev, dense_options> {
+    using base = layer_base<dense_layer<T, Dev>, T, Dev, dense_options>;
+    using base::opts_, base::in_, base::out_;
+
 public:
-    using scalar_type = T;
-    using device_type = Dev;
-    using options_type = dense_options;
     static constexpr std::string_view name = "dense";
 
-    dense_layer(const dense_options& o, shape in)
-        : opts_(o), in_(in), out_(checked(o.output_shape(in), name, in)) {}
+    dense_layer(const dense_options& o, shape in) : base(o, in) {}
 
-    const dense_options& options() const { return opts_; }
-    shape input_shape() const { return in_; }
-    shape output_shape() const { return out_; }
-    shape output_shape(shape in) const { return checked(opts_.output_shape(in), name, in); }
     window receptive_field() const { return {1, 1, 1, 0, true}; }
     index_t parameter_count() const { return weight_size() + (opts_.bias ? opts_.units : 0); }
     index_t flops() const { return 2 * opts_.units * in_.channels; }
@@ -167,8 +162,6 @@ private:
         });
     }
 
-    dense_options opts_;
-    shape in_, out_;
     T *w_ = nullptr, *b_ = nullptr, *dw_ = nullptr, *db_ = nullptr;
     std::vector<worker_space> workspaces_;
 };

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <seqnet/layers/fusion.hpp>
+#include <seqnet/layers/layer_base.hpp>
 #include <seqnet/layers/parameter_free.hpp>
 
 #include <cstring>
@@ -21,19 +22,15 @@ struct dropout_options {
 };
 
 template <class T, class Dev = cpu>
-class dropout_layer {
+class dropout_layer : public layer_base<dropout_layer<T, Dev>, T, Dev, dropout_options> {
+    using base = layer_base<dropout_layer<T, Dev>, T, Dev, dropout_options>;
+    using base::opts_, base::in_, base::out_;
+
 public:
-    using scalar_type = T;
-    using device_type = Dev;
-    using options_type = dropout_options;
     static constexpr std::string_view name = "dropout";
 
-    dropout_layer(const dropout_options& o, shape in) : opts_(o), in_(in) { checked(o.output_shape(in), name, in); }
+    dropout_layer(const dropout_options& o, shape in) : base(o, in) {}
 
-    const dropout_options& options() const { return opts_; }
-    shape input_shape() const { return in_; }
-    shape output_shape() const { return in_; }
-    shape output_shape(shape in) const { return in; }
     window receptive_field() const { return pointwise_window; }
     index_t parameter_count() const { return 0; }
     void bind_parameters(T*, T*) {}
@@ -78,8 +75,6 @@ public:
     bool fuse_into(epilogue_builder<T>&) const { return true; }  // identity at inference
 
 private:
-    dropout_options opts_;
-    shape in_;
     std::uint64_t seed_ = 0x5eed, passes_ = 0;
     phase last_ = phase::inference;
     aligned_buffer<T> mask_;

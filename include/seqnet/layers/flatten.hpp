@@ -7,6 +7,7 @@
 #pragma once
 
 #include <seqnet/layers/fusion.hpp>
+#include <seqnet/layers/layer_base.hpp>
 #include <seqnet/layers/parameter_free.hpp>
 
 #include <cstring>
@@ -21,17 +22,15 @@ struct flatten_options {
 };
 
 template <class T, class Dev = cpu>
-class flatten_layer : public parameter_free<T> {
+class flatten_layer : public layer_base<flatten_layer<T, Dev>, T, Dev, flatten_options>,
+    public parameter_free<T> {
+    using base = layer_base<flatten_layer<T, Dev>, T, Dev, flatten_options>;
+    using base::opts_, base::in_, base::out_;
+
 public:
-    using scalar_type = T;
-    using device_type = Dev;
-    using options_type = flatten_options;
     static constexpr std::string_view name = "flatten";
 
-    flatten_layer(const options_type&, shape in) : in_(in) {}
-    shape input_shape() const { return in_; }
-    shape output_shape() const { return {in_.size(), 1}; }
-    shape output_shape(shape in) const { return {in.size(), 1}; }
+    flatten_layer(const flatten_options& o, shape in) : base(o, in) {}
     window receptive_field() const { return {1, 1, 1, 0, true}; }
 
     void forward(context<cpu>&, const_batch_view<T> x, batch_view<T> y, phase) {
@@ -44,7 +43,6 @@ public:
     bool fuse_into(epilogue_builder<T>& e) const { return e.add_reshape(); }
 
 private:
-    shape in_;
 };
 
 struct flatten : spec_of<flatten_options{}, flatten_layer> {};

@@ -6,6 +6,7 @@
 
 #include <seqnet/backend/cpu/pool.hpp>
 #include <seqnet/layers/fusion.hpp>
+#include <seqnet/layers/layer_base.hpp>
 #include <seqnet/layers/parameter_free.hpp>
 
 namespace seqnet {
@@ -18,18 +19,16 @@ struct global_maxpool_options {
 };
 
 template <class T, class Dev = cpu>
-class global_maxpool_layer : public parameter_free<T> {
+class global_maxpool_layer : public layer_base<global_maxpool_layer<T, Dev>, T, Dev, global_maxpool_options>,
+    public parameter_free<T> {
+    using base = layer_base<global_maxpool_layer<T, Dev>, T, Dev, global_maxpool_options>;
+    using base::opts_, base::in_, base::out_;
+
 public:
-    using scalar_type = T;
-    using device_type = Dev;
-    using options_type = global_maxpool_options;
     static constexpr std::string_view name = "global_maxpool";
 
-    global_maxpool_layer(const options_type& o, shape in) : in_(in) { checked(o.output_shape(in), name, in); }
+    global_maxpool_layer(const global_maxpool_options& o, shape in) : base(o, in) {}
 
-    shape input_shape() const { return in_; }
-    shape output_shape() const { return {in_.channels, 1}; }
-    shape output_shape(shape in) const { return checked(options_type{}.output_shape(in), name, in); }
     window receptive_field() const { return {1, 1, 1, 0, true}; }
 
     void forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y, phase) {
@@ -58,7 +57,6 @@ public:
     bool fuse_into(epilogue_builder<T>& e) const { return e.add_maxpool(in_.length, in_.length, 1); }
 
 private:
-    shape in_;
 };
 
 struct global_maxpool : spec_of<global_maxpool_options{}, global_maxpool_layer> {};

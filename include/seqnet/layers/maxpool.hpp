@@ -8,6 +8,7 @@
 
 #include <seqnet/backend/cpu/pool.hpp>
 #include <seqnet/layers/fusion.hpp>
+#include <seqnet/layers/layer_base.hpp>
 #include <seqnet/layers/parameter_free.hpp>
 
 namespace seqnet {
@@ -26,20 +27,16 @@ struct maxpool_options {
 };
 
 template <class T, class Dev = cpu>
-class maxpool_layer : public parameter_free<T> {
+class maxpool_layer : public layer_base<maxpool_layer<T, Dev>, T, Dev, maxpool_options>,
+    public parameter_free<T> {
+    using base = layer_base<maxpool_layer<T, Dev>, T, Dev, maxpool_options>;
+    using base::opts_, base::in_, base::out_;
+
 public:
-    using scalar_type = T;
-    using device_type = Dev;
-    using options_type = maxpool_options;
     static constexpr std::string_view name = "maxpool";
 
-    maxpool_layer(const maxpool_options& o, shape in)
-        : opts_(o), in_(in), out_(checked(o.output_shape(in), name, in)) {}
+    maxpool_layer(const maxpool_options& o, shape in) : base(o, in) {}
 
-    const maxpool_options& options() const { return opts_; }
-    shape input_shape() const { return in_; }
-    shape output_shape() const { return out_; }
-    shape output_shape(shape in) const { return checked(opts_.output_shape(in), name, in); }
     window receptive_field() const { return {opts_.size, opts_.step(), 1, 0, false}; }
 
     void forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y, phase) {
@@ -70,8 +67,6 @@ public:
     }
 
 private:
-    maxpool_options opts_;
-    shape in_, out_;
 };
 
 /// Compile-time spec: maxpool<size, stride = size>.

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <seqnet/layers/conv1d.hpp>
+#include <seqnet/layers/layer_base.hpp>
 
 #include <algorithm>
 #include <utility>
@@ -40,21 +41,21 @@ struct rc_conv1d_options {
 };
 
 template <class T, class Dev = cpu>
-class rc_conv1d_layer {
+class rc_conv1d_layer : public layer_base<rc_conv1d_layer<T, Dev>, T, Dev, rc_conv1d_options> {
+    using base = layer_base<rc_conv1d_layer<T, Dev>, T, Dev, rc_conv1d_options>;
+    using base::opts_, base::in_, base::out_;
+
 public:
-    using scalar_type = T;
-    using device_type = Dev;
-    using options_type = rc_conv1d_options;
     static constexpr std::string_view name = "rc_conv1d";
 
     rc_conv1d_layer(const rc_conv1d_options& o, shape in)
-        : opts_(o), in_(in), out_(checked(o.output_shape(in), name, in)), bank_(o.full_bank(), in) {
+        : base(o, in), bank_(o.full_bank(), in) {
         bank_params_.resize(static_cast<std::size_t>(bank_.parameter_count()));
         bank_grads_.resize(bank_params_.size());
         bank_.bind_parameters(bank_params_.data(), bank_grads_.data());
     }
     rc_conv1d_layer(const rc_conv1d_layer& o)
-        : opts_(o.opts_), in_(o.in_), out_(o.out_), bank_(o.bank_), bank_params_(o.bank_params_),
+        : base(o), bank_(o.bank_), bank_params_(o.bank_params_),
           bank_grads_(o.bank_grads_), w_(o.w_), b_(o.b_), dw_(o.dw_), db_(o.db_) {
         bank_.bind_parameters(bank_params_.data(), bank_grads_.data());
     }
@@ -68,10 +69,6 @@ public:
     rc_conv1d_layer(rc_conv1d_layer&&) noexcept = default;  // buffers move with their addresses
     rc_conv1d_layer& operator=(rc_conv1d_layer&&) noexcept = default;
 
-    const rc_conv1d_options& options() const { return opts_; }
-    shape input_shape() const { return in_; }
-    shape output_shape() const { return out_; }
-    shape output_shape(shape in) const { return checked(opts_.output_shape(in), name, in); }
     window receptive_field() const { return bank_.receptive_field(); }
     index_t parameter_count() const { return weight_size() + (opts_.bias ? opts_.filters : 0); }
     index_t flops() const { return bank_.flops(); }
@@ -184,8 +181,6 @@ private:
             for (index_t f = 0; f < F; ++f) wf[2 * F * per_filter + f] = wf[2 * F * per_filter + 2 * F - 1 - f] = b_[f];
     }
 
-    rc_conv1d_options opts_;
-    shape in_, out_;
     conv1d_layer<T, Dev> bank_;
     aligned_buffer<T> bank_params_, bank_grads_;
     aligned_buffer<T> full_, dfull_;  // the 2F-channel output and its gradient (combined strands only)

@@ -11,7 +11,7 @@
 // Shapes: (C, L) -> (U, 1). Cost: 2 U C L flops per sample forward.
 #pragma once
 
-#include <seqnet/layers/concepts.hpp>
+#include <seqnet/layers/layer_base.hpp>
 
 #include <cmath>
 
@@ -30,20 +30,16 @@ struct separable_dense_options {
 };
 
 template <class T, class Dev = cpu>
-class separable_dense_layer {
+class separable_dense_layer : public layer_base<separable_dense_layer<T, Dev>, T, Dev, separable_dense_options> {
+    using base = layer_base<separable_dense_layer<T, Dev>, T, Dev, separable_dense_options>;
+    using base::opts_, base::in_, base::out_;
+
 public:
-    using scalar_type = T;
-    using device_type = Dev;
-    using options_type = separable_dense_options;
     static constexpr std::string_view name = "separable_dense";
 
     separable_dense_layer(const separable_dense_options& o, shape in)
-        : opts_(o), in_(in), out_(checked(o.output_shape(in), name, in)), lh_(o.learned_positions(in.length)) {}
+        : base(o, in), lh_(o.learned_positions(in.length)) {}
 
-    const separable_dense_options& options() const { return opts_; }
-    shape input_shape() const { return in_; }
-    shape output_shape() const { return out_; }
-    shape output_shape(shape in) const { return checked(opts_.output_shape(in), name, in); }
     window receptive_field() const { return {1, 1, 1, 0, true}; }
     index_t parameter_count() const { return opts_.units * (lh_ + in_.channels); }
     index_t flops() const { return 2 * opts_.units * in_.size(); }
@@ -126,8 +122,6 @@ private:
     index_t learned_index(index_t l) const { return l < lh_ ? l : in_.length - 1 - l; }
     param_view<T> matrix(T* p, index_t cols) const { return {p, {opts_.units, cols, 1}, 2}; }
 
-    separable_dense_options opts_;
-    shape in_, out_;
     index_t lh_;
     T *pos_ = nullptr, *chan_ = nullptr, *dpos_ = nullptr, *dchan_ = nullptr;
 };
