@@ -59,4 +59,18 @@ public:
     using error::error;
 };
 
+/// A file that cannot be read or does not follow its format: names the file, the record, line or
+/// tensor, and the problem.
+class format_error : public error {
+public:
+    using error::error;
+};
+
+/// A model spec (JSON or built in code) that does not describe a model: names the layer index and the
+/// field.
+class spec_error : public error {
+public:
+    using error::error;
+};
+
 }  // namespace seqnet

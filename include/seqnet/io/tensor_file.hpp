@@ -1,0 +1,51 @@
+// seqnet/io/tensor_file.hpp -- named tensors as read from or written to a weight file (safetensors, npz).
+// Module seqnet::io (no library of its own; the readers that fill it need nlohmann-json and zlib).
+//
+// Values are held as float32 whatever the file stored (float16, bfloat16, float64 and integer tensors
+// are converted on reading), in row-major (C) order with the file's shape. `dtype` keeps the stored type
+// for messages ("0.weight in model.npz is int64, expected a floating-point tensor").
+#pragma once
+
+#include <seqnet/config.hpp>
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace seqnet::io {
+
+struct named_tensor {
+    std::string name;
+    std::vector<index_t> shape;  ///< empty for a scalar
+    std::vector<float> values;   ///< product(shape) values, row-major
+    std::string dtype = "F32";   ///< as stored: safetensors names (F32, F64, F16, BF16, I64, ...)
+
+    index_t size() const {
+        index_t n = 1;
+        for (index_t d : shape) n *= d;
+        return n;
+    }
+    bool is_floating() const { return dtype == "F32" || dtype == "F64" || dtype == "F16" || dtype == "BF16"; }
+};
+
+inline std::string shape_string(const std::vector<index_t>& shape) {
+    std::string s = "(";
+    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+/// The tensors of one file, in file order, with its string metadata (safetensors' __metadata__).
+struct tensor_file {
+    std::string path;  ///< for messages
+    std::vector<named_tensor> tensors;
+    std::map<std::string, std::string> metadata;
+
+    const named_tensor* find(std::string_view name) const {
+        auto it = std::find_if(tensors.begin(), tensors.end(), [&](const named_tensor& t) { return t.name == name; });
+        return it == tensors.end() ? nullptr : &*it;
+    }
+};
+
+}  // namespace seqnet::io
