@@ -16,13 +16,17 @@
 
 namespace seqnet {
 
+// Each activation has its own options type, so a run-time spec's options identify the layer.
+struct relu_options : shape_preserving_options {};
+struct sigmoid_options : shape_preserving_options {};
+struct softmax_options : shape_preserving_options {};
 
 template <class T, class Dev = cpu>
-class relu_layer : public pointwise_layer<T, Dev> {
+class relu_layer : public pointwise_layer<T, Dev, relu_options> {
 public:
     static constexpr std::string_view name = "relu";
 
-    relu_layer(const shape_preserving_options&, shape in) : pointwise_layer<T, Dev>(in) {}
+    relu_layer(const relu_options&, shape in) : pointwise_layer<T, Dev, relu_options>(in) {}
 
     void forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y, phase) {
         using batch = xsimd::batch<T>;
@@ -47,11 +51,11 @@ public:
 };
 
 template <class T, class Dev = cpu>
-class sigmoid_layer : public pointwise_layer<T, Dev> {
+class sigmoid_layer : public pointwise_layer<T, Dev, sigmoid_options> {
 public:
     static constexpr std::string_view name = "sigmoid";
 
-    sigmoid_layer(const shape_preserving_options&, shape in) : pointwise_layer<T, Dev>(in) {}
+    sigmoid_layer(const sigmoid_options&, shape in) : pointwise_layer<T, Dev, sigmoid_options>(in) {}
 
     static T apply(T z) {
         if (z >= T(0)) return T(1) / (T(1) + std::exp(-z));
@@ -75,11 +79,11 @@ public:
 };
 
 template <class T, class Dev = cpu>
-class softmax_layer : public pointwise_layer<T, Dev> {
+class softmax_layer : public pointwise_layer<T, Dev, softmax_options> {
 public:
     static constexpr std::string_view name = "softmax";
 
-    softmax_layer(const shape_preserving_options&, shape in) : pointwise_layer<T, Dev>(in) {}
+    softmax_layer(const softmax_options&, shape in) : pointwise_layer<T, Dev, softmax_options>(in) {}
 
     void forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y, phase) {
         const index_t C = this->in_.channels, L = this->in_.length;
@@ -111,8 +115,8 @@ public:
     }
 };
 
-struct relu : spec_of<shape_preserving_options{}, relu_layer> {};
-struct sigmoid : spec_of<shape_preserving_options{}, sigmoid_layer> {};
-struct softmax : spec_of<shape_preserving_options{}, softmax_layer> {};
+struct relu : spec_of<relu_options{}, relu_layer> {};
+struct sigmoid : spec_of<sigmoid_options{}, sigmoid_layer> {};
+struct softmax : spec_of<softmax_options{}, softmax_layer> {};
 
 }  // namespace seqnet

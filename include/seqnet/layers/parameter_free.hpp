@@ -21,12 +21,13 @@ struct shape_preserving_options {
 };
 
 /// What every shape-preserving, parameter-free, position-wise layer (activations) has in common.
-template <class T, class Dev>
+/// Options is the layer's own (empty) options type, so that options name their layer uniquely.
+template <class T, class Dev, class Options>
 class pointwise_layer : public parameter_free<T> {
 public:
     using scalar_type = T;
     using device_type = Dev;
-    using options_type = shape_preserving_options;
+    using options_type = Options;
 
     explicit pointwise_layer(shape in) : in_(in) {}
     shape input_shape() const { return in_; }

@@ -55,6 +55,15 @@ struct visitor_accepts {
                   "(see the template arguments of visitor_accepts): a visitor must accept every layer");
     static constexpr bool value = true;
 };
+/// The same for a model whose layers are known only at run time (spec_model): it may hold any layer.
+template <class Layer, class Visitor, class Step>
+struct visitor_accepts_any {
+    static_assert(std::invocable<Visitor&, Step&>,
+                  "seqnet: this visitor cannot be called with the step of the layer type named in "
+                  "visitor_accepts_any's template arguments: a run-time model may hold any seqnet layer "
+                  "(models/any_layer.hpp), so a visitor must accept every layer (a generic lambda)");
+    static constexpr bool value = true;
+};
 }  // namespace detail
 
 /// What every model offers to algorithms; sequential<> and the run-time spec model both satisfy it.
