@@ -2,7 +2,7 @@
 // parameter count and forward flops, with totals. Works on any model that offers visit().
 #pragma once
 
-#include <seqnet/models/sequential.hpp>
+#include <seqnet/models/model_base.hpp>
 
 #include <cstdio>
 #include <ostream>
