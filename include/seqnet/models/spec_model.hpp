@@ -15,6 +15,7 @@
 #include <seqnet/models/any_layer.hpp>
 #include <seqnet/models/model_base.hpp>
 
+#include <new>
 #include <set>
 #include <string>
 #include <variant>
@@ -38,6 +39,43 @@ struct model_spec {
     std::vector<layer_entry> layers;
 };
 
+/// Sizes a spec may ask for. They keep every size and parameter count the layers compute far from
+/// overflowing index_t, so that a corrupt or hostile spec is an error rather than undefined behaviour.
+struct spec_limits {
+    static constexpr index_t channels = index_t(1) << 20;     ///< filters, units, hidden size, channels
+    static constexpr index_t length = index_t(1) << 30;       ///< input length, strides, padding, pool sizes
+    static constexpr index_t sample_size = index_t(1) << 32;  ///< channels x length of any activation
+    static constexpr index_t kernel = index_t(1) << 20;       ///< kernel taps and dilation
+};
+
+namespace detail {
+/// The first size in `o` over its limit, as "field: problem", or empty.
+template <class O>
+std::string oversized_field(const O& o) {
+    auto over = [](const char* field, index_t v, index_t limit) {
+        return v > limit ? std::string(field) + " " + std::to_string(v) + " exceeds seqnet's limit of " +
+                               std::to_string(limit)
+                         : std::string();
+    };
+    std::string r;
+    auto check = [&](const char* field, index_t v, index_t limit) {
+        if (r.empty()) r = over(field, v, limit);
+    };
+    if constexpr (requires { o.filters; }) check("filters", o.filters, spec_limits::channels);
+    if constexpr (requires { o.units; }) check("units", o.units, spec_limits::channels);
+    if constexpr (requires { o.hidden; }) check("hidden", o.hidden, spec_limits::channels);
+    if constexpr (requires { o.kernel; }) check("kernel", o.kernel, spec_limits::kernel);
+    if constexpr (requires { o.dilation; }) check("dilation", o.dilation, spec_limits::kernel);
+    if constexpr (requires { o.stride; }) check("stride", o.stride, spec_limits::length);
+    if constexpr (requires { o.size; }) check("size", o.size, spec_limits::length);
+    if constexpr (requires { o.pad; }) {
+        check("padding", o.pad.left, spec_limits::length);
+        check("padding", o.pad.right, spec_limits::length);
+    }
+    return r;
+}
+}  // namespace detail
+
 /// "layer 3 (maxpool)": how messages name a spec's layer.
 inline std::string describe_layer(const model_spec& spec, std::size_t i) {
     return "layer " + std::to_string(i) + " (" + std::string(layer_type_name(spec.layers[i].options)) + ")";
@@ -46,11 +84,16 @@ inline std::string describe_layer(const model_spec& spec, std::size_t i) {
 /// Checks a spec and returns the shape entering each layer and leaving the last. Throws spec_error
 /// naming the layer index and the problem.
 inline std::vector<shape> chain_shapes(const model_spec& spec) {
-    if (spec.input_length < 1)
-        throw spec_error("input_length must be at least 1, got " + std::to_string(spec.input_length));
-    if (spec.input_channels < 1)
-        throw spec_error("input_channels must be at least 1, got " + std::to_string(spec.input_channels));
+    if (spec.input_length < 1 || spec.input_length > spec_limits::length)
+        throw spec_error("input_length must be between 1 and " + std::to_string(spec_limits::length) + ", got " +
+                         std::to_string(spec.input_length));
+    if (spec.input_channels < 1 || spec.input_channels > spec_limits::channels)
+        throw spec_error("input_channels must be between 1 and " + std::to_string(spec_limits::channels) + ", got " +
+                         std::to_string(spec.input_channels));
     if (spec.tasks.empty()) throw spec_error("tasks: a model needs at least one task");
+    if (static_cast<index_t>(spec.tasks.size()) > spec_limits::channels)
+        throw spec_error("tasks: " + std::to_string(spec.tasks.size()) + " tasks exceed seqnet's limit of " +
+                         std::to_string(spec_limits::channels));
     std::set<std::string> seen;
     for (std::size_t t = 0; t < spec.tasks.size(); ++t) {
         if (spec.tasks[t].empty()) throw spec_error("tasks[" + std::to_string(t) + "]: empty task name");
@@ -67,6 +110,9 @@ inline std::vector<shape> chain_shapes(const model_spec& spec) {
         if (!prefixes.insert(name.empty() ? std::to_string(i) : name).second)
             throw spec_error(describe_layer(spec, i) + ": name '" + (name.empty() ? std::to_string(i) : name) +
                              "' is already used by an earlier layer");
+        const std::string oversized = std::visit([](const auto& o) { return detail::oversized_field(o); },
+                                                 spec.layers[i].options);
+        if (!oversized.empty()) throw spec_error(describe_layer(spec, i) + ": " + oversized);
         const shape_result r = std::visit(
             [&](const auto& o) {
                 if constexpr (requires { o.with_tasks(tasks); }) return o.with_tasks(tasks).output_shape(s.back());
@@ -74,6 +120,9 @@ inline std::vector<shape> chain_shapes(const model_spec& spec) {
             },
             spec.layers[i].options);
         if (!r.ok()) throw spec_error(describe_layer(spec, i) + ": input shape " + to_string(s.back()) + ": " + r.error);
+        if (r.out.channels > spec_limits::channels || r.out.length > spec_limits::length ||
+            r.out.size() > spec_limits::sample_size)
+            throw spec_error(describe_layer(spec, i) + ": output shape " + to_string(r.out) + " exceeds seqnet's limits");
         s.push_back(r.out);
     }
     if (s.back().size() != tasks)
@@ -93,14 +142,20 @@ public:
     explicit basic_spec_model(model_spec spec) : base(chain_shapes(spec)), spec_(std::move(spec)) {
         const auto tasks = static_cast<index_t>(spec_.tasks.size());
         layers_.reserve(spec_.layers.size());
-        for (std::size_t i = 0; i < spec_.layers.size(); ++i) {
-            layer_options o = spec_.layers[i].options;
-            std::visit([&](auto& opts) {
-                if constexpr (requires { opts.with_tasks(tasks); }) opts = opts.with_tasks(tasks);
-            }, o);
-            layers_.push_back(make_layer<T, Dev>(o, this->shapes_[i]));
+        try {
+            for (std::size_t i = 0; i < spec_.layers.size(); ++i) {
+                layer_options o = spec_.layers[i].options;
+                std::visit([&](auto& opts) {
+                    if constexpr (requires { opts.with_tasks(tasks); }) opts = opts.with_tasks(tasks);
+                }, o);
+                layers_.push_back(make_layer<T, Dev>(o, this->shapes_[i]));
+            }
+            this->allocate_parameters();
+        } catch (const std::bad_alloc&) {
+            throw error("model spec: not enough memory for the model's parameters (" +
+                        std::to_string(layers_.size()) + " of " + std::to_string(spec_.layers.size()) +
+                        " layers built)");
         }
-        this->allocate_parameters();
     }
 
     basic_spec_model(const basic_spec_model& o) : base(o), spec_(o.spec_), layers_(o.layers_) { this->bind(); }
