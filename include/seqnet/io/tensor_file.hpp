@@ -9,6 +9,10 @@
 #include <seqnet/config.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <bit>
+#include <cstdint>
+#include <cstring>
 #include <map>
 #include <string>
 #include <string_view>
@@ -35,6 +39,22 @@ inline std::string shape_string(const std::vector<index_t>& shape) {
     for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
     return s + (shape.size() == 1 ? ",)" : ")");
 }
+
+/// IEEE binary16 to float, exactly (subnormals, infinities and NaN included).
+inline float float16_to_float(std::uint16_t h) {
+    const std::uint32_t sign = std::uint32_t(h & 0x8000u) << 16;
+    const std::uint32_t exponent = (h >> 10) & 0x1fu, mantissa = h & 0x3ffu;
+    if (exponent == 0) {  // zero or subnormal: mantissa x 2^-24
+        const float v = std::ldexp(static_cast<float>(mantissa), -24);
+        return sign ? -v : v;
+    }
+    const std::uint32_t bits = exponent == 0x1f ? sign | 0x7f800000u | (mantissa << 13)
+                                                : sign | ((exponent + 112) << 23) | (mantissa << 13);
+    return std::bit_cast<float>(bits);
+}
+
+/// bfloat16 (the upper half of a float) to float.
+inline float bfloat16_to_float(std::uint16_t b) { return std::bit_cast<float>(std::uint32_t(b) << 16); }
 
 /// The tensors of one file, in file order, with its string metadata (safetensors' __metadata__).
 struct tensor_file {

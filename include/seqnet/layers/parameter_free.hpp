@@ -30,6 +30,7 @@ public:
     using options_type = Options;
 
     explicit pointwise_layer(shape in) : in_(in) {}
+    Options options() const { return {}; }
     shape input_shape() const { return in_; }
     shape output_shape() const { return in_; }
     shape output_shape(shape in) const { return in; }
