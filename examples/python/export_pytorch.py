@@ -24,7 +24,8 @@ read_safetensors, export.
 
 A seqnet model file is a safetensors file: an 8-byte little-endian header size N, N bytes of JSON
 (padded with spaces to a multiple of 8) mapping each tensor name to its dtype, shape and byte range in
-the data section that follows, plus "__metadata__": {"format": "seqnet-model", "spec": <spec as JSON>}.
+the data section that follows, plus "__metadata__": {"format": "seqnet-model", "format_version": "1", "written_by": ...,
+"spec": <spec as JSON>}.
 The tensors are float32, little-endian, C order: every parameter and the BatchNorm running statistics
 (running_mean, running_var), but not num_batches_tracked.
 """
@@ -416,7 +417,9 @@ def export(model, path, input_length, tasks, input_channels=4):
     and without dropout whether the model was left in train or eval mode."""
     spec = spec_of(model, input_length, tasks, input_channels)
     tensors = model_tensors(spec, model.state_dict())
-    write_safetensors(path, tensors, {"format": FORMAT, "spec": json.dumps(spec)})
+    write_safetensors(path, tensors, {"format": FORMAT, "format_version": "1",
+                                      "written_by": "export_pytorch.py (torch " + torch.__version__ + ")",
+                                      "spec": json.dumps(spec)})
     return spec
 
 

@@ -2,7 +2,7 @@
 // PyTorch (read_weights, import_weights). Module seqnet::io (needs nlohmann-json and zlib).
 //
 // A seqnet model file is a safetensors file (io/safetensors.hpp) whose __metadata__ holds
-//   "format": "seqnet-model", "format_version": "1", "seqnet_version": "0.1.0",
+//   "format": "seqnet-model", "format_version": "1", "written_by": "seqnet 0.1.0" (or the exporter),
 //   "spec": the model's JSON spec (io/spec_json.hpp), task names included,
 // and whose tensors are the model's state dict (io/state_dict.hpp): every parameter and batch-norm
 // running statistic, float32, named and shaped as in PyTorch. Any safetensors reader can open it, and
@@ -50,7 +50,7 @@ void save_model(const std::filesystem::path& path, Model& model, std::vector<std
     tensor_file f = state_dict(model);
     f.metadata = {{"format", model_file_format},
                   {"format_version", "1"},
-                  {"seqnet_version", SEQNET_VERSION_STRING},
+                  {"written_by", "seqnet " SEQNET_VERSION_STRING},
                   {"spec", spec_to_json(spec).dump()}};
     write_safetensors(path, f);
 }

@@ -63,7 +63,7 @@ Int load_le(const std::uint8_t* p) {
 
 inline float safetensors_value(const std::string& dtype, const std::uint8_t* p) {
     if (dtype == "F32") return load_le<float>(p);
-    if (dtype == "F64") return static_cast<float>(load_le<double>(p));
+    if (dtype == "F64") return double_to_float(load_le<double>(p));
     if (dtype == "F16") return float16_to_float(load_le<std::uint16_t>(p));
     if (dtype == "BF16") return bfloat16_to_float(load_le<std::uint16_t>(p));
     if (dtype == "I64") return static_cast<float>(load_le<std::int64_t>(p));

@@ -13,6 +13,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <string>
 #include <string_view>
@@ -51,6 +52,17 @@ inline float float16_to_float(std::uint16_t h) {
     const std::uint32_t bits = exponent == 0x1f ? sign | 0x7f800000u | (mantissa << 13)
                                                 : sign | ((exponent + 112) << 23) | (mantissa << 13);
     return std::bit_cast<float>(bits);
+}
+
+/// double to float, rounding like the hardware conversion but without the undefined behaviour of
+/// converting a finite value beyond float's range (it becomes +-inf or +-FLT_MAX as IEEE rounding says).
+inline float double_to_float(double d) {
+    if (std::isfinite(d) && std::fabs(d) > double(std::numeric_limits<float>::max())) {
+        const float big = std::fabs(d) >= 0x1.ffffffp+127 ? std::numeric_limits<float>::infinity()
+                                                          : std::numeric_limits<float>::max();
+        return d < 0 ? -big : big;
+    }
+    return static_cast<float>(d);
 }
 
 /// bfloat16 (the upper half of a float) to float.

@@ -26,6 +26,8 @@ namespace seqnet {
 /// One layer of a spec: its options, and optionally the prefix of its tensors in a state dict (empty:
 /// its position, as in a PyTorch nn.Sequential).
 struct layer_entry {
+    layer_entry(layer_options o, std::string prefix = {}) : options(std::move(o)), name(std::move(prefix)) {}
+
     layer_options options;
     std::string name;
 };

@@ -57,10 +57,14 @@ std::string read_bytes(const fs::path& p) {
     return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
 }
 
-std::string replace_all(std::string s, std::string_view from, std::string_view to) {
-    for (std::size_t i = s.find(from); i != std::string::npos; i = s.find(from, i + to.size()))
-        s.replace(i, from.size(), to);
-    return s;
+std::string replace_all(const std::string& s, std::string_view from, std::string_view to) {
+    std::string out;
+    std::size_t start = 0;
+    for (std::size_t i = s.find(from); i != std::string::npos; i = s.find(from, start)) {
+        out.append(s, start, i - start).append(to);
+        start = i + from.size();
+    }
+    return out.append(s, start, std::string::npos);
 }
 
 // Outcome of parsing: the records, or the error message.

@@ -68,7 +68,7 @@ TEST_CASE("a model file holds the spec, the tasks and every weight", "[model_fil
 
     const auto raw = io::read_safetensors(dir.path / "m.safetensors");
     CHECK(raw.metadata.at("format") == "seqnet-model");
-    CHECK(raw.metadata.at("seqnet_version") == SEQNET_VERSION_STRING);
+    CHECK(raw.metadata.at("written_by") == "seqnet " SEQNET_VERSION_STRING);
     std::vector<std::string> names;
     for (auto& t : raw.tensors) names.push_back(t.name);
     CHECK(names == std::vector<std::string>{"0.weight", "0.bias", "1.weight", "1.bias", "5.weight", "5.bias",

@@ -24,11 +24,11 @@ io::tensor_file sample_file() {
 
 /// A safetensors file by hand: header JSON text, then raw data.
 std::vector<std::uint8_t> hand_made(const std::string& header, const std::vector<std::uint8_t>& data) {
-    std::vector<std::uint8_t> out(8);
+    std::vector<std::uint8_t> out(8 + header.size() + data.size());
     const std::uint64_t n = header.size();
     std::memcpy(out.data(), &n, 8);
-    out.insert(out.end(), header.begin(), header.end());
-    out.insert(out.end(), data.begin(), data.end());
+    std::memcpy(out.data() + 8, header.data(), header.size());
+    if (!data.empty()) std::memcpy(out.data() + 8 + header.size(), data.data(), data.size());
     return out;
 }
 

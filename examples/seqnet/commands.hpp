@@ -1,0 +1,16 @@
+// The seqnet command-line tool: each subcommand lives in its own file and registers itself here.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace seqnet::cli {
+
+/// Each adds its subcommand, options and action to the application.
+void add_import(CLI::App& app);
+void add_info(CLI::App& app);
+void add_predict(CLI::App& app);
+
+/// Threads to use when the user does not say: every core.
+int default_threads();
+
+}  // namespace seqnet::cli

@@ -1,0 +1,49 @@
+// seqnet -- deep learning models for DNA sequences from the command line.
+//
+//   seqnet import  --spec SPEC.json --weights WEIGHTS --out MODEL.safetensors
+//   seqnet info    MODEL.safetensors
+//   seqnet predict --model MODEL.safetensors --fasta SEQS.fa > predictions.tsv
+//
+// Errors go to standard error as one line naming the file, record or tensor, with exit status 1;
+// usage errors exit with status 2.
+#include "commands.hpp"
+
+#include <seqnet/config.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <new>
+#include <thread>
+
+int seqnet::cli::default_threads() {
+    const unsigned n = std::thread::hardware_concurrency();
+    return n == 0 ? 1 : static_cast<int>(n);
+}
+
+int main(int argc, char** argv) {
+    CLI::App app{"seqnet " SEQNET_VERSION_STRING
+                 ": deep learning models for DNA sequences.\n"
+                 "Bring a model over from PyTorch with `import`, inspect it with `info`, and score sequences "
+                 "with `predict`.\nRun `seqnet COMMAND --help` for a command's options.",
+                 "seqnet"};
+    app.set_version_flag("--version", SEQNET_VERSION_STRING);
+    app.require_subcommand(1);
+    seqnet::cli::add_import(app);
+    seqnet::cli::add_info(app);
+    seqnet::cli::add_predict(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    } catch (const seqnet::error& e) {
+        std::fprintf(stderr, "seqnet: error: %s\n", e.what());
+        return 1;
+    } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "seqnet: error: out of memory\n");
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "seqnet: error: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
