@@ -217,7 +217,9 @@ def check_export(ep, work):
     path = os.path.join(work, "model.safetensors")
     spec = ep.export(model, path, length, tasks)
     tensors, metadata = ep.read_safetensors(path)
-    check(metadata == {"format": "seqnet-model", "spec": json.dumps(spec)}, f"metadata {metadata}")
+    check(metadata.get("format") == "seqnet-model" and metadata.get("format_version") == "1" and
+          metadata.get("spec") == json.dumps(spec) and metadata.get("written_by", "").startswith("export_pytorch.py"),
+          f"metadata {metadata}")
     state = {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
     check(list(tensors) == list(state), f"exported {list(tensors)}, state_dict {list(state)}")
     for name, t in state.items():

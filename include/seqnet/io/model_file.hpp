@@ -25,7 +25,7 @@ inline constexpr const char* model_file_format = "seqnet-model";
 /// The spec of any model: a spec_model's own, or one written from a sequential<>'s layers with the
 /// given task names (one per output value).
 template <class Model>
-model_spec spec_of(Model& model, std::vector<std::string> tasks = {}) {
+model_spec model_spec_of(Model& model, std::vector<std::string> tasks = {}) {
     if constexpr (requires { model.spec(); }) {
         if (tasks.empty()) return model.spec();
         model_spec s = model.spec();
@@ -45,7 +45,7 @@ model_spec spec_of(Model& model, std::vector<std::string> tasks = {}) {
 /// outputs (default task_0, task_1, ...).
 template <class Model>
 void save_model(const std::filesystem::path& path, Model& model, std::vector<std::string> tasks = {}) {
-    const model_spec spec = spec_of(model, std::move(tasks));
+    const model_spec spec = model_spec_of(model, std::move(tasks));
     chain_shapes(spec);  // task count and shapes must describe this model
     tensor_file f = state_dict(model);
     f.metadata = {{"format", model_file_format},

@@ -113,18 +113,22 @@ private:
     std::vector<std::string> known_;
 };
 
-/// Writes the fields of one layer object (every field, so that a file says exactly what it runs).
+/// Writes the fields of one layer object (every field, so that a file says exactly what it runs), in
+/// the order fields() lists them.
 class field_writer {
 public:
-    explicit field_writer(json& obj) : obj_(obj) {}
+    explicit field_writer(nlohmann::ordered_json& obj) : obj_(obj) {}
 
     template <class V>
     void required(std::string_view key, const V& v) { obj_[std::string(key)] = value(v); }
     template <class V>
     void optional(std::string_view key, const V& v) { obj_[std::string(key)] = value(v); }
-    void units(std::string_view key, index_t v) { obj_[std::string(key)] = v == dyn ? json("tasks") : json(v); }
+    void units(std::string_view key, index_t v) {
+        obj_[std::string(key)] = v == dyn ? nlohmann::ordered_json("tasks") : nlohmann::ordered_json(v);
+    }
 
 private:
+    using json = nlohmann::ordered_json;
     static json value(index_t v) { return v; }
     static json value(bool v) { return v; }
     static json value(double v) { return v; }
@@ -174,7 +178,8 @@ template <class IO, class O>
     requires std::same_as<std::remove_const_t<O>, maxpool_options>
 void fields(IO& io, O& o) {
     io.required("size", o.size);
-    io.optional("stride", o.stride);
+    if constexpr (std::is_const_v<O>) io.optional("stride", o.step());  // write what stride 0 means
+    else io.optional("stride", o.stride);
 }
 template <class IO, class O>
     requires std::same_as<std::remove_const_t<O>, dropout_options>
@@ -303,9 +308,9 @@ inline model_spec read_spec(const std::filesystem::path& path) {
     return parse_spec(text.str(), path.string());
 }
 
-/// The spec as a JSON document (every field written, defaults included).
-inline nlohmann::json spec_to_json(const model_spec& spec) {
-    using detail::json;
+/// The spec as a JSON document (every field written, defaults included; "type" first).
+inline nlohmann::ordered_json spec_to_json(const model_spec& spec) {
+    using json = nlohmann::ordered_json;
     json layers = json::array();
     for (const auto& entry : spec.layers) {
         json obj{{"type", std::string(layer_type_name(entry.options))}};

@@ -1,9 +1,11 @@
 // tests for seqnet/io/spec_json.hpp
 #include <catch2/catch.hpp>
 
+#include <seqnet/io/model_file.hpp>
 #include <seqnet/io/spec_json.hpp>
 #include <seqnet/models/zoo.hpp>
 
+#include <filesystem>
 #include <random>
 
 using namespace seqnet;
@@ -156,4 +158,22 @@ TEST_CASE("truncated and corrupted JSON specs give errors, never a crash", "[spe
     CHECK_NOTHROW(only_seqnet_errors(R"({"input_length": 1e400, "tasks": 1, "layers": []})"));
     CHECK_NOTHROW(only_seqnet_errors(R"({"input_length": 9223372036854775807, "tasks": 1, "layers": [{"type": "global_maxpool"}]})"));
     CHECK_NOTHROW(only_seqnet_errors(R"({"input_length": 100, "tasks": 1, "layers": [{"type": "conv1d", "filters": 9223372036854775807, "kernel": 1}]})"));
+}
+
+TEST_CASE("the example specs in examples/specs describe the zoo models", "[spec_json][zoo]") {
+    const std::filesystem::path dir = std::filesystem::path(SEQNET_SOURCE_DIR) / "examples" / "specs";
+    auto check = [&](auto model, const char* file) {
+        INFO(file);
+        spec_model from_file(io::read_spec(dir / file));
+        CHECK(from_file.parameter_count() == model.parameter_count());
+        CHECK(from_file.tasks().size() == std::size_t(model.output_shape().channels));
+        auto typed = io::model_spec_of(model);
+        std::get<dense_options>(typed.layers.back().options).units = dyn;  // the files say "tasks"
+        typed.tasks = from_file.tasks();
+        CHECK(io::spec_to_json(from_file.spec()) == io::spec_to_json(typed));
+    };
+    check(zoo::basset{}, "basset.json");
+    check(zoo::deepsea{}, "deepsea.json");
+    check(zoo::deepbind{}, "deepbind.json");
+    check(zoo::danq{}, "danq.json");
 }
