@@ -75,9 +75,11 @@ void seqnet::cli::add_predict(CLI::App& app) {
         const bool ends_in_probabilities = std::holds_alternative<sigmoid_layer<float>>(model.layer(last)) ||
                                            std::holds_alternative<softmax_layer<float>>(model.layer(last));
         output out(o->out);
-        std::fprintf(out.f, "name");
-        for (const auto& t : model.tasks()) std::fprintf(out.f, "\t%s", t.c_str());
-        std::fprintf(out.f, "\n");
+        auto write_header = [&] {
+            std::fprintf(out.f, "name");
+            for (const auto& t : model.tasks()) std::fprintf(out.f, "\t%s", t.c_str());
+            std::fprintf(out.f, "\n");
+        };
 
         io::fasta_reader reader(o->fasta);
         const auto batch_size = static_cast<std::size_t>(o->batch);
@@ -105,6 +107,7 @@ void seqnet::cli::add_predict(CLI::App& app) {
             } else {
                 y = model.predict(ctx, xv);
             }
+            if (total == 0) write_header();  // only once the first batch has read cleanly
             const bool apply_sigmoid = !o->logits && !ends_in_probabilities;
             const index_t per_sample = y.sample.size();
             for (std::size_t s = 0; s < n; ++s) {
@@ -118,6 +121,7 @@ void seqnet::cli::add_predict(CLI::App& app) {
             }
             total += n;
         }
+        if (total == 0) write_header();
         out.finish();
         if (total == 0) std::fprintf(stderr, "seqnet predict: %s has no sequences\n", o->fasta.c_str());
     });
