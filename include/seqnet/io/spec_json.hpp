@@ -147,26 +147,26 @@ private:
 
 // One description per layer type: its JSON fields, required or optional with the options' defaults.
 template <class IO, class O> void fields(IO& io, O& o) { static_assert(std::is_empty_v<O>, "describe this layer's fields"); }
-template <class IO, class O>
-    requires std::same_as<std::remove_const_t<O>, conv1d_options>
-void fields(IO& io, O& o) {
+/// The fields conv1d and rc_conv1d share; rc_conv1d adds its strand handling in between.
+template <class IO, class O, class Between>
+void convolution_fields(IO& io, O& o, Between&& between) {
     io.required("filters", o.filters);
     io.required("kernel", o.kernel);
+    between();
     io.optional("padding", o.pad);
     io.optional("stride", o.stride);
     io.optional("dilation", o.dilation);
     io.optional("bias", o.bias);
 }
 template <class IO, class O>
+    requires std::same_as<std::remove_const_t<O>, conv1d_options>
+void fields(IO& io, O& o) {
+    convolution_fields(io, o, [] {});
+}
+template <class IO, class O>
     requires std::same_as<std::remove_const_t<O>, rc_conv1d_options>
 void fields(IO& io, O& o) {
-    io.required("filters", o.filters);
-    io.required("kernel", o.kernel);
-    io.optional("strands", o.combine);
-    io.optional("padding", o.pad);
-    io.optional("stride", o.stride);
-    io.optional("dilation", o.dilation);
-    io.optional("bias", o.bias);
+    convolution_fields(io, o, [&] { io.optional("strands", o.combine); });
 }
 template <class IO, class O>
     requires std::same_as<std::remove_const_t<O>, batchnorm_options>
