@@ -46,6 +46,9 @@ Error measures and tolerances:
                  relative 1e-5 on small probabilities in float32, seqnet or PyTorch.
 The TSV must also carry enough digits: at least 90% of the values with 8 or more significant digits
 (float32 needs up to 9 to round-trip; a 6-digit %g would lose up to 5e-6 and hide inside the tolerance).
+
+The sequences, FASTA, running seqnet, reading its model file and TSV, and the comparison within the
+tolerance are shared with danq_roundtrip.py, in roundtrip_support.py beside this script.
 """
 
 import argparse
@@ -57,8 +60,6 @@ import os
 import random
 import re
 import shutil
-import struct
-import subprocess
 import sys
 
 try:
@@ -69,7 +70,10 @@ except ImportError as e:  # pragma: no cover - depends on the machine
     print(f"SKIP: python3-torch or numpy not installed ({e})")
     sys.exit(77)
 
-TOL = 1e-5
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # roundtrip_support.py, beside this script
+from roundtrip_support import (TOL, Checker, check_tensors, compare, one_hot, parse_predictions,  # noqa: E402
+                               random_sequences, read_model_file, run_command, write_fasta)
+
 N_SEQUENCES = 64
 SEED = 20240611
 DISCRIMINATION = 100 * TOL  # reading lowercase or N the wrong way must move some logit this much
@@ -130,87 +134,7 @@ def randomize(model, x):
         linear[-1].bias -= model(x).mean(dim=0)
 
 
-# ---- sequences ------------------------------------------------------------------------------------
-
-def random_sequences(rng, n, length):
-    """n random sequences: every third with one N, every fourth with a lowercase stretch of 10-40% of
-    its length, and the last with a run of 12 Ns."""
-    seqs = []
-    for i in range(n):
-        s = [rng.choice("ACGT") for _ in range(length)]
-        if i % 4 == 1:
-            span = rng.randint(length // 10, 2 * length // 5)
-            start = rng.randint(0, length - span)
-            s[start:start + span] = [c.lower() for c in s[start:start + span]]
-        if i % 3 == 0:
-            s[rng.randrange(length)] = rng.choice("Nn")
-        if i == n - 1:
-            start = rng.randint(0, length - 12)
-            s[start:start + 12] = "N" * 12
-        seqs.append("".join(s))
-    return [f"seq{i}" for i in range(n)], seqs
-
-
-def one_hot(seqs, lowercase=True, n_value=0.0):
-    """(N, 4, L) float64, channels A, C, G, T. N is `n_value` in every channel (seqnet: 0). With
-    lowercase=False, lowercase letters read as N: the wrong readings the discrimination check uses."""
-    x = torch.zeros(len(seqs), 4, len(seqs[0]), dtype=torch.float64)
-    for i, s in enumerate(seqs):
-        for j, c in enumerate(s):
-            if c in "ACGT" or (lowercase and c in "acgt"):
-                x[i, "ACGT".index(c.upper()), j] = 1.0
-            else:
-                x[i, :, j] = n_value
-    return x
-
-
-def write_fasta(path, names, seqs, width=60):
-    with open(path, "w") as f:
-        for name, s in zip(names, seqs):
-            f.write(f">{name}\n")
-            for k in range(0, len(s), width):
-                f.write(s[k:k + width] + "\n")
-
-
 # ---- model files ----------------------------------------------------------------------------------
-
-def read_model_file(path):
-    """(tensors, metadata, header size) of a safetensors file, parsed here independently of the
-    exporter. Tensors must be F32 and fill the data section back to back."""
-    with open(path, "rb") as f:
-        raw = f.read()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n].decode("utf-8"))
-    data = raw[8 + n:]
-    metadata = header.pop("__metadata__", {})
-    tensors, end = {}, 0
-    for name, info in sorted(header.items(), key=lambda kv: kv[1]["data_offsets"][0]):
-        begin, stop = info["data_offsets"]
-        if info["dtype"] != "F32":
-            raise ValueError(f"{name} is {info['dtype']}, not F32")
-        if begin != end:
-            raise ValueError(f"{name} starts at byte {begin} of the data, expected {end}")
-        shape = tuple(info["shape"])
-        if stop - begin != 4 * math.prod(shape):
-            raise ValueError(f"{name}: {stop - begin} bytes for shape {shape}")
-        tensors[name] = np.frombuffer(data[begin:stop], "<f4").reshape(shape)
-        end = stop
-    if end != len(data):
-        raise ValueError(f"{len(data) - end} bytes after the last tensor")
-    return tensors, metadata, n
-
-
-class Checker:
-    def __init__(self):
-        self.failures = []
-
-    def fail(self, message):
-        self.failures.append(message)
-        print("FAIL " + message)
-
-    def ok(self, message):
-        print("ok   " + message)
-
 
 def check_model_file(checker, path, model, spec_types, length, tasks, expected_spec=None):
     """The model file holds the model's state_dict (float32, bit-exact, without num_batches_tracked)
@@ -235,13 +159,9 @@ def check_model_file(checker, path, model, spec_types, length, tasks, expected_s
     types = [layer.get("type") for layer in spec.get("layers", [])]
     if types != spec_types:
         checker.fail(f"{path}: spec layers {types}, expected {spec_types}")
-    state = {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
-    if sorted(tensors) != sorted(state):
-        checker.fail(f"{path}: tensors {sorted(tensors)}, expected {sorted(state)}")
-    for name in sorted(set(tensors) & set(state)):
-        expected = state[name].detach().numpy()
-        if tensors[name].shape != expected.shape or not np.array_equal(tensors[name], expected):
-            checker.fail(f"{path}: {name} differs from the state_dict")
+    state = {k: v.detach().numpy() for k, v in model.state_dict().items()
+             if not k.endswith("num_batches_tracked")}
+    check_tensors(checker, path, tensors, state, "the state_dict")
     if len(checker.failures) == failures:
         checker.ok(f"{os.path.basename(path)}: spec and {len(tensors)} tensors as in the state_dict")
 
@@ -288,58 +208,7 @@ def make_model_file(checker, route, exporter, model, length, tasks, spec_types, 
     return path
 
 
-# ---- the command-line tool ------------------------------------------------------------------------
-
-def run_command(checker, cmd):
-    """stdout of `cmd`, or None after reporting its failure."""
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        checker.fail(f"{' '.join(cmd)}: {e}")
-        return None
-    if proc.returncode != 0:
-        checker.fail(f"{' '.join(cmd)} exited with {proc.returncode}:\n{proc.stderr.strip()}")
-        return None
-    return proc.stdout
-
-
-def parse_predictions(checker, label, text, names, tasks):
-    """The values of seqnet predict's TSV as an (N, tasks) array, or None after reporting what is
-    wrong with it."""
-    lines = text.rstrip("\n").split("\n")
-    header = lines[0].split("\t")
-    if header != ["name"] + tasks:
-        return checker.fail(f"{label}: header {header}, expected {['name'] + tasks}")
-    rows = [line.split("\t") for line in lines[1:]]
-    if [r[0] for r in rows] != names:
-        return checker.fail(f"{label}: {len(rows)} rows named {[r[0] for r in rows][:5]}..., expected "
-                            f"{len(names)} rows {names[:5]}... in FASTA order")
-    bad = [r for r in rows if len(r) != 1 + len(tasks)]
-    if bad:
-        return checker.fail(f"{label}: row {bad[0][0]} has {len(bad[0]) - 1} values for {len(tasks)} tasks")
-    try:
-        values = np.array([[float(v) for v in r[1:]] for r in rows], np.float64)
-    except ValueError as e:
-        return checker.fail(f"{label}: {e}")
-    mantissas = [re.split("[eE]", v)[0] for r in rows for v in r[1:]]
-    digits = [len(re.sub(r"[^0-9]", "", m).lstrip("0")) for m in mantissas]
-    if sum(d >= 8 for d in digits) < 0.9 * len(digits):
-        checker.fail(f"{label}: values printed with too few digits (e.g. {rows[0][1]!r}); float32 needs 9")
-    return values
-
-
-def compare(checker, label, actual, expected, scale, names, seqs, tasks):
-    """max |actual - expected| / scale <= TOL, or a report of the worst sequence."""
-    err = np.abs(actual - expected) / scale
-    err[~np.isfinite(err)] = math.inf
-    worst = np.unravel_index(np.argmax(err), err.shape)
-    i, t = int(worst[0]), int(worst[1])
-    if not err.max() <= TOL:
-        return checker.fail(f"{label}: max relative error {err.max():.3g} > {TOL:g} at {names[i]} "
-                            f"{tasks[t]}: seqnet {actual[i, t]!r}, PyTorch {expected[i, t]!r}\n"
-                            f"  {names[i]} = {seqs[i]}")
-    checker.ok(f"{label}: max relative error {err.max():.2e} over {err.size} values")
-
+# ---- the reference and the checks ----------------------------------------------------------------
 
 def reference_outputs(model, x):
     """PyTorch's float64 logits, probabilities and the sum of |terms| of each logit (the last layer,
@@ -371,9 +240,10 @@ def check_discrimination(checker, model, seqs, terms):
 
 def check_info(checker, path, model):
     params = sum(p.numel() for p in model.parameters())
-    text = run_command(checker, [ARGS.seqnet, "info", path])
-    if text is None:
+    result = run_command(checker, [ARGS.seqnet, "info", path])
+    if result is None:
         return
+    text = result[0]
     plain = re.sub(r"(?<=\d)[,_' \u2009\u202f](?=\d{3}(?!\d))", "", text)  # 12,345 or 12 345 -> 12345
     if not re.search(rf"(?<!\d){params}(?!\d)", plain):
         return checker.fail(f"seqnet info does not mention the parameter count {params}:\n{text}")
@@ -430,12 +300,12 @@ def main():
         for label, flags, expected, scale in (
                 ("predict", [], probs, np.maximum(np.abs(probs), 1e-30)),
                 ("predict --logits", ["--logits", "--batch", "10", "--threads", "2"], logits, terms)):
-            text = run_command(checker, [ARGS.seqnet, "predict", "--model", path, "--fasta", fasta] + flags)
-            if text is None:
+            result = run_command(checker, [ARGS.seqnet, "predict", "--model", path, "--fasta", fasta] + flags)
+            if result is None:
                 continue
-            values = parse_predictions(checker, label, text, names, tasks)
+            values = parse_predictions(checker, label, result[0], names, tasks)
             if values is not None:
-                compare(checker, label, values, expected, scale, names, seqs, tasks)
+                compare(checker, label, values, expected, scale, names, tasks, seqs=seqs)
         check_info(checker, path, model)
 
     print(f"{ARGS.model} via {ARGS.route}: {len(checker.failures)} failures")

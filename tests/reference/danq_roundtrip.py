@@ -77,6 +77,9 @@ each must move some logit by more than 100x the tolerance (relative to its |term
 
 Exit status: 0 all agree, 1 a disagreement or a failure, 77 torch or numpy is not installed (CTest
 reports the test as skipped).
+
+The sequences, FASTA, running seqnet, reading its model file and TSV, and the comparison within the
+tolerance are shared with cli_roundtrip.py, in roundtrip_support.py beside this script.
 """
 
 import time
@@ -90,8 +93,6 @@ import os
 import random
 import re
 import shutil
-import struct
-import subprocess
 import sys
 
 try:
@@ -102,7 +103,11 @@ except ImportError as e:  # pragma: no cover - depends on the machine
     print(f"SKIP: python3-torch or numpy not installed ({e})")
     sys.exit(77)
 
-TOL = 1e-5
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # roundtrip_support.py, beside this script
+from roundtrip_support import (TOL, Checker, check_tensors, compare, one_hot, parse_predictions,  # noqa: E402
+                               random_sequences, read_model_file, run_command, write_fasta)
+
+COMMAND_TIMEOUT = 600  # seconds each seqnet command may take (--full: 46.9M parameters, 190 MB files)
 DISCRIMINATION = 100 * TOL  # every importer mistake must move some logit this much (of its |terms|)
 SEED = 20160415
 PUBLISHED_PARAMETERS = 46_929_039  # docs/zoo.md, PyTorch's LSTM layout (two biases per direction)
@@ -257,97 +262,11 @@ def check_design(checker, model64, x, lstm_out, logits, terms):
             checker.ok(f"test design: {what} would move some logit by {moved:.2g} of its |terms|")
 
 
-# ---- sequences ------------------------------------------------------------------------------------
-
-def random_sequences(rng, n, length):
-    """n random sequences: every fourth (from the second) with a lowercase stretch, every third with
-    one N, and the last with a run of 12 Ns."""
-    seqs = []
-    for i in range(n):
-        s = [rng.choice("ACGT") for _ in range(length)]
-        if i % 4 == 1:
-            span = rng.randint(length // 10, 2 * length // 5)
-            start = rng.randint(0, length - span)
-            s[start:start + span] = [c.lower() for c in s[start:start + span]]
-        if i % 3 == 0:
-            s[rng.randrange(length)] = rng.choice("Nn")
-        if i == n - 1:
-            start = rng.randint(0, length - 12)
-            s[start:start + 12] = "N" * 12
-        seqs.append("".join(s))
-    return [f"seq{i}" for i in range(n)], seqs
-
-
-def one_hot(seqs):
-    """(N, 4, L) float64, channels A, C, G, T, either case; anything else (N) all zero, as seqnet."""
-    x = np.zeros((len(seqs), 4, len(seqs[0])))
-    for i, s in enumerate(seqs):
-        for j, c in enumerate(s.upper()):
-            if c in "ACGT":
-                x[i, "ACGT".index(c), j] = 1.0
-    return torch.from_numpy(x)
-
-
-def write_fasta(path, names, seqs, width=60):
-    with open(path, "w") as f:
-        for name, s in zip(names, seqs):
-            f.write(f">{name}\n")
-            for k in range(0, len(s), width):
-                f.write(s[k:k + width] + "\n")
-
-
 # ---- checks ---------------------------------------------------------------------------------------
-
-class Checker:
-    def __init__(self):
-        self.failures = []
-
-    def fail(self, message):
-        self.failures.append(message)
-        print("FAIL " + message)
-
-    def ok(self, message):
-        print("ok   " + message)
-
-
-def run_command(checker, cmd):
-    """(stdout, stderr) of `cmd`, or None after reporting its failure."""
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        checker.fail(f"{' '.join(cmd)}: {e}")
-        return None
-    if proc.returncode != 0:
-        checker.fail(f"{' '.join(cmd)} exited with {proc.returncode}:\n{proc.stderr.strip()}")
-        return None
-    return proc.stdout, proc.stderr
-
-
-def read_model_file(path):
-    """(tensors, metadata) of a safetensors file, parsed here independently of seqnet. Tensors must be
-    F32 and fill the data section back to back."""
-    with open(path, "rb") as f:
-        raw = f.read()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n].decode("utf-8"))
-    data = memoryview(raw)[8 + n:]
-    metadata = header.pop("__metadata__", {})
-    tensors, end = {}, 0
-    for name, info in sorted(header.items(), key=lambda kv: kv[1]["data_offsets"][0]):
-        begin, stop = info["data_offsets"]
-        shape = tuple(info["shape"])
-        if info["dtype"] != "F32" or begin != end or stop - begin != 4 * math.prod(shape):
-            raise ValueError(f"{name}: {info['dtype']} {shape} at bytes {begin}..{stop}, expected F32 from {end}")
-        tensors[name] = np.frombuffer(data[begin:stop], "<f4").reshape(shape)
-        end = stop
-    if end != len(data):
-        raise ValueError(f"{len(data) - end} bytes after the last tensor")
-    return tensors, metadata
-
 
 def check_model_file(checker, path, state, tasks, length):
     try:
-        tensors, metadata = read_model_file(path)
+        tensors, metadata, _ = read_model_file(path)
         spec = json.loads(metadata.get("spec", ""))
     except (OSError, ValueError, KeyError, json.JSONDecodeError) as e:
         return checker.fail(f"{path}: not a readable model file: {e}")
@@ -357,11 +276,7 @@ def check_model_file(checker, path, state, tasks, length):
         checker.fail(f"{path}: format {metadata.get('format')!r}, layers {types}")
     if spec.get("tasks") != tasks or spec.get("input_length") != length:
         checker.fail(f"{path}: spec has {len(spec.get('tasks', []))} tasks and length {spec.get('input_length')}")
-    if sorted(tensors) != sorted(state):
-        checker.fail(f"{path}: tensors {sorted(tensors)}, expected {sorted(state)}")
-    for name in sorted(set(tensors) & set(state)):
-        if tensors[name].shape != state[name].shape or not np.array_equal(tensors[name], state[name]):
-            checker.fail(f"{path}: {name} differs from the saved weights")
+    check_tensors(checker, path, tensors, state, "the saved weights")
     if len(checker.failures) == failures:
         checker.ok(f"{os.path.basename(path)}: spec and {len(tensors)} tensors bit-exact as saved")
 
@@ -374,40 +289,6 @@ def check_parameter_count(checker, stderr, expected, full):
     if full and expected != PUBLISHED_PARAMETERS:
         return checker.fail(f"PyTorch's DanQ has {expected} parameters, docs/zoo.md says {PUBLISHED_PARAMETERS}")
     checker.ok(f"seqnet import reports PyTorch's {expected:,} parameters")
-
-
-def parse_predictions(checker, label, text, names, tasks):
-    """The values of seqnet predict's TSV as an (N, tasks) array, or None after reporting the problem."""
-    lines = text.rstrip("\n").split("\n")
-    if lines[0].split("\t") != ["name"] + tasks:
-        return checker.fail(f"{label}: header {lines[0][:80]!r}..., expected name and {len(tasks)} tasks")
-    rows = [line.split("\t") for line in lines[1:]]
-    if [r[0] for r in rows] != names:
-        return checker.fail(f"{label}: {len(rows)} rows named {[r[0] for r in rows][:5]}..., expected "
-                            f"{len(names)} rows {names[:5]}... in FASTA order")
-    bad = [r for r in rows if len(r) != 1 + len(tasks)]
-    if bad:
-        return checker.fail(f"{label}: row {bad[0][0]} has {len(bad[0]) - 1} values for {len(tasks)} tasks")
-    try:
-        values = np.array([[float(v) for v in r[1:]] for r in rows], np.float64)
-    except ValueError as e:
-        return checker.fail(f"{label}: {e}")
-    mantissas = [re.split("[eE]", v)[0] for r in rows for v in r[1:]]
-    digits = [len(re.sub(r"[^0-9]", "", m).lstrip("0")) for m in mantissas]
-    if sum(d >= 8 for d in digits) < 0.9 * len(digits):
-        checker.fail(f"{label}: values printed with too few digits (e.g. {rows[0][1]!r}); float32 needs 9")
-    return values
-
-
-def compare(checker, label, actual, expected, scale, names, tasks):
-    """max |actual - expected| / scale <= TOL, or a report of the worst value."""
-    err = np.abs(actual - expected) / scale
-    err[~np.isfinite(err)] = math.inf
-    i, t = (int(k) for k in np.unravel_index(np.argmax(err), err.shape))
-    if not err.max() <= TOL:
-        return checker.fail(f"{label}: max relative error {err.max():.3g} > {TOL:g} at {names[i]} {tasks[t]}: "
-                            f"seqnet {actual[i, t]!r}, PyTorch {expected[i, t]!r}")
-    checker.ok(f"{label}: max relative error {err.max():.2e} over {err.size} values")
 
 
 # ---- main -----------------------------------------------------------------------------------------
@@ -458,17 +339,19 @@ def main():
     with open(spec_path, "w") as f:
         json.dump(spec_of(cfg, tasks), f, indent=2)
     np.savez(weights, **state)
-    result = run_command(checker, [args.seqnet, "import", "--spec", spec_path, "--weights", weights, "--out", path])
+    result = run_command(checker, [args.seqnet, "import", "--spec", spec_path, "--weights", weights, "--out", path],
+                         COMMAND_TIMEOUT)
     if result is not None:
         check_parameter_count(checker, result[1], params, args.full)
         check_model_file(checker, path, state, tasks, cfg["length"])
         for what, flags, expected, scale in (
                 ("predict", [], probs, np.maximum(np.abs(probs), 1e-30)),
                 ("predict --logits", ["--logits", "--batch", str(cfg["batch"]), "--threads", "2"], logits, terms)):
-            result = run_command(checker, [args.seqnet, "predict", "--model", path, "--fasta", fasta] + flags)
+            result = run_command(checker, [args.seqnet, "predict", "--model", path, "--fasta", fasta] + flags,
+                                 COMMAND_TIMEOUT)
             if result is None:
                 continue
-            values = parse_predictions(checker, what, result[0], names, tasks)
+            values = parse_predictions(checker, what, result[0], names, tasks, brief_header=True)
             if values is not None:
                 compare(checker, what, values, expected, scale, names, tasks)
 
