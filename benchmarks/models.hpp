@@ -2,6 +2,7 @@
 // architectures for PyTorch).
 #pragma once
 
+#include <seqnet/io.hpp>
 #include <seqnet/seqnet.hpp>
 
 namespace seqnet::bench {

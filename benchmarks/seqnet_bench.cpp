@@ -1,7 +1,7 @@
 // seqnet_bench: times seqnet on the benchmark cases and prints one JSON object per line.
 //
 //   seqnet_bench peak --threads N                      FP32 peak of this machine (FMA loop)
-//   seqnet_bench run --model deepbind|basset --case forward|train --batch B --threads N
+//   seqnet_bench run --model deepbind|basset|deepbind-spec|basset-spec --case forward|train --batch B --threads N
 //                    [--reps R] [--input FILE]         median seconds per call, sequences/s, GFLOP/s
 //
 // forward = predict() (inference, fused epilogues). train = one step: forward in training mode, BCE
@@ -103,9 +103,9 @@ std::vector<float> make_input(const args_t& a, shape s) {
     return x;
 }
 
-template <class Model>
-void run(const args_t& a) {
-    Model model;
+template <class MakeModel>
+void run(const args_t& a, MakeModel make_model) {
+    auto model = make_model();
     model.initialize(1);
     context<cpu> ctx(a.threads);
     const auto xs = make_input(a, model.input_shape());
@@ -163,8 +163,13 @@ int main(int argc, char** argv) {
         const args_t a = parse(argc, argv);
         if (a.command == "peak") peak(a.threads);
         else if (a.command == "run") {
-            if (a.model == "deepbind") run<bench::deepbind>(a);
-            else if (a.model == "basset") run<bench::basset>(a);
+            // name-spec: the same model built at run time from its spec (spec_model), to show what the
+            // run-time layer list costs.
+            auto from_spec = [](auto typed) { return [typed]() mutable { return spec_model(io::model_spec_of(typed)); }; };
+            if (a.model == "deepbind") run(a, [] { return bench::deepbind{}; });
+            else if (a.model == "basset") run(a, [] { return bench::basset{}; });
+            else if (a.model == "deepbind-spec") run(a, from_spec(bench::deepbind{}));
+            else if (a.model == "basset-spec") run(a, from_spec(bench::basset{}));
             else throw argument_error("unknown model " + a.model);
         } else throw argument_error("unknown command " + a.command);
     } catch (const std::exception& e) {
