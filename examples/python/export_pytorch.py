@@ -24,7 +24,8 @@ read_safetensors, export.
 
 A seqnet model file is a safetensors file: an 8-byte little-endian header size N, N bytes of JSON
 (padded with spaces to a multiple of 8) mapping each tensor name to its dtype, shape and byte range in
-the data section that follows, plus "__metadata__": {"format": "seqnet-model", "format_version": "1", "written_by": ...,
+the data section that follows, plus "__metadata__": {"format": "seqnet-model", "format_version": "1",
+"written_by": ...,
 "spec": <spec as JSON>}.
 The tensors are float32, little-endian, C order: every parameter and the BatchNorm running statistics
 (running_mean, running_var), but not num_batches_tracked.
