@@ -4,13 +4,18 @@
 //   g += wd * p (Adam's L2 form) | p -= lr * wd * p (AdamW, decoupled)
 //   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
 //   p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
-// State lives in two buffers the size of the parameters, allocated on the first step.
+// SGD with momentum as torch.optim.SGD (dampening 0):
+//   g += wd * p;  b = mu b + g (b = g on the first step);  g = nesterov ? g + mu b : b;  p -= lr g
+// State lives in buffers the size of the parameters, allocated on the first step. Every step takes an
+// optional `trainable` mask (one byte per parameter; 0 = frozen): a frozen parameter is left exactly as
+// it is, untouched by weight decay and momentum (SCIENCE.md sections 12 and 23).
 #pragma once
 
 #include <seqnet/config.hpp>
 #include <seqnet/tensor/buffer.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <span>
 
 namespace seqnet {
@@ -32,9 +37,9 @@ public:
     const adam_options& options() const { return o_; }
     long steps() const { return t_; }
 
-    /// One update of `params` from `grads` (same size on every call).
-    void step(std::span<T> params, std::span<const T> grads) {
-        if (params.size() != grads.size())
+    /// One update of `params` from `grads` (same size on every call), skipping frozen parameters.
+    void step(std::span<T> params, std::span<const T> grads, std::span<const std::uint8_t> trainable = {}) {
+        if (params.size() != grads.size() || (!trainable.empty() && trainable.size() != params.size()))
             throw shape_error("adam: " + std::to_string(params.size()) + " parameters but " +
                               std::to_string(grads.size()) + " gradients");
         if (m_.size() != params.size()) {
@@ -53,6 +58,7 @@ public:
         T* v = v_.data();
         const std::size_t n = params.size();
         for (std::size_t i = 0; i < n; ++i) {
+            if (!trainable.empty() && !trainable[i]) continue;
             T g = grads[i];
             T p = params[i];
             if (o_.decoupled_weight_decay) p -= lr * wd * p;
@@ -68,5 +74,62 @@ private:
     aligned_buffer<T> m_, v_;
     long t_ = 0;
 };
+
+struct sgd_options {
+    double lr = 0.01;
+    double momentum = 0.0;
+    double weight_decay = 0.0;
+    bool nesterov = false;
+};
+
+template <class T>
+class sgd {
+public:
+    explicit sgd(sgd_options o = {}) : o_(o) {}
+
+    const sgd_options& options() const { return o_; }
+    long steps() const { return t_; }
+
+    void step(std::span<T> params, std::span<const T> grads, std::span<const std::uint8_t> trainable = {}) {
+        if (params.size() != grads.size() || (!trainable.empty() && trainable.size() != params.size()))
+            throw shape_error("sgd: " + std::to_string(params.size()) + " parameters but " +
+                              std::to_string(grads.size()) + " gradients");
+        if (o_.momentum != 0.0 && buf_.size() != params.size()) {
+            if (t_ != 0) throw shape_error("sgd: the parameter count changed");
+            buf_.resize(params.size());
+        }
+        const T lr = T(o_.lr), mu = T(o_.momentum), wd = T(o_.weight_decay);
+        for (std::size_t i = 0; i < params.size(); ++i) {
+            if (!trainable.empty() && !trainable[i]) continue;
+            T g = grads[i] + wd * params[i];
+            if (o_.momentum != 0.0) {
+                buf_[i] = t_ == 0 ? g : mu * buf_[i] + g;
+                g = o_.nesterov ? g + mu * buf_[i] : buf_[i];
+            }
+            params[i] -= lr * g;
+        }
+        ++t_;
+    }
+
+private:
+    sgd_options o_;
+    aligned_buffer<T> buf_;
+    long t_ = 0;
+};
+
+/// Scales `grads` so that their 2-norm is at most `max_norm` (torch.nn.utils.clip_grad_norm_); returns
+/// the norm before clipping. Only trainable entries count when a mask is given.
+template <class T>
+double clip_gradient_norm(std::span<T> grads, double max_norm, std::span<const std::uint8_t> trainable = {}) {
+    double sq = 0.0;
+    for (std::size_t i = 0; i < grads.size(); ++i)
+        if (trainable.empty() || trainable[i]) sq += double(grads[i]) * double(grads[i]);
+    const double norm = std::sqrt(sq);
+    if (max_norm > 0 && norm > max_norm) {
+        const T scale = T(max_norm / (norm + 1e-6));
+        for (auto& g : grads) g *= scale;
+    }
+    return norm;
+}
 
 }  // namespace seqnet

@@ -41,3 +41,61 @@ TEST_CASE("Adam and AdamW follow torch.optim over ten steps of a quadratic", "[a
         }
     }
 }
+
+TEST_CASE("Adam's second step, worked by hand", "[adam]") {
+    // p = 1, g1 = 0.5, g2 = -0.25, lr 0.1, betas 0.9 / 0.999, eps 1e-8:
+    //   step 1: m = 0.05, v = 0.00025; m^ = 0.5, v^ = 0.25 -> p = 1 - 0.1 * 0.5 / 0.5 = 0.9
+    //   step 2: m = 0.045 - 0.025 = 0.02, v = 0.00024975 + 0.0000625 = 0.00031225
+    //           m^ = 0.02 / 0.19 = 0.105263..., v^ = 0.00031225 / 0.001999 = 0.156203...
+    //           p = 0.9 - 0.1 * 0.105263 / (0.395225 + 1e-8) = 0.873366...
+    adam<double> opt({.lr = 0.1});
+    std::vector<double> p{1.0};
+    opt.step(p, std::vector<double>{0.5});
+    const double p1 = 1 - 0.1 * 0.5 / (0.5 + 1e-8);  // eps makes it 0.900000002
+    CHECK(p[0] == Approx(p1).epsilon(1e-12));
+    opt.step(p, std::vector<double>{-0.25});
+    const double mhat = 0.02 / 0.19, vhat = 0.00031225 / (1 - 0.999 * 0.999);
+    CHECK(p[0] == Approx(p1 - 0.1 * mhat / (std::sqrt(vhat) + 1e-8)).epsilon(1e-12));
+    CHECK(p[0] == Approx(0.873366).epsilon(1e-5));
+}
+
+TEST_CASE("SGD with momentum follows torch.optim.SGD", "[sgd]") {
+    // g = 2p (f = p^2), lr 0.1, momentum 0.9, weight decay 0.01:
+    //   step 1: g = 2 + 0.01 = 2.01, b = 2.01, p = 1 - 0.201 = 0.799
+    //   step 2: g = 1.598 + 0.00799 = 1.60599, b = 0.9 * 2.01 + 1.60599 = 3.41499, p = 0.799 - 0.341499
+    sgd<double> opt({.lr = 0.1, .momentum = 0.9, .weight_decay = 0.01});
+    std::vector<double> p{1.0};
+    opt.step(p, std::vector<double>{2 * p[0]});
+    CHECK(p[0] == Approx(0.799).epsilon(1e-12));
+    opt.step(p, std::vector<double>{2 * p[0]});
+    CHECK(p[0] == Approx(0.799 - 0.341499).epsilon(1e-12));
+    sgd<double> nesterov({.lr = 0.1, .momentum = 0.5, .nesterov = true});
+    std::vector<double> q{1.0};
+    nesterov.step(q, std::vector<double>{1.0});  // b = 1, g = 1 + 0.5 = 1.5
+    CHECK(q[0] == Approx(0.85).epsilon(1e-12));
+}
+
+TEST_CASE("frozen parameters are left exactly as they are, weight decay and momentum included", "[sgd][adam]") {
+    const std::vector<std::uint8_t> trainable{1, 0, 1};
+    adam<float> adamw({.lr = 0.1f, .weight_decay = 0.1, .decoupled_weight_decay = true});
+    sgd<float> momentum({.lr = 0.1, .momentum = 0.9, .weight_decay = 0.1});
+    std::vector<float> a{1, 2, 3}, b{1, 2, 3};
+    for (int i = 0; i < 5; ++i) {
+        adamw.step(a, std::vector<float>{1, 1, 1}, trainable);
+        momentum.step(b, std::vector<float>{1, 1, 1}, trainable);
+    }
+    CHECK(a[1] == 2.0f);
+    CHECK(b[1] == 2.0f);
+    CHECK(a[0] != 1.0f);
+    CHECK(b[2] != 3.0f);
+}
+
+TEST_CASE("gradient clipping scales the 2-norm down to the limit", "[sgd]") {
+    std::vector<float> g{3, 4};
+    CHECK(clip_gradient_norm<float>(g, 1.0) == Approx(5.0));
+    CHECK(g[0] == Approx(0.6).epsilon(1e-5));
+    CHECK(g[1] == Approx(0.8).epsilon(1e-5));
+    std::vector<float> small{0.3f, 0.4f};
+    clip_gradient_norm<float>(small, 1.0);
+    CHECK(small == std::vector<float>{0.3f, 0.4f});
+}
