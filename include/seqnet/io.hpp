@@ -7,4 +7,5 @@
 #include <seqnet/io/safetensors.hpp>
 #include <seqnet/io/spec_json.hpp>
 #include <seqnet/io/state_dict.hpp>
+#include <seqnet/io/svg.hpp>
 #include <seqnet/io/tensor_file.hpp>
