@@ -9,6 +9,7 @@ namespace seqnet::cli {
 void add_import(CLI::App& app);
 void add_info(CLI::App& app);
 void add_predict(CLI::App& app);
+void add_simulate(CLI::App& app);
 
 /// Threads to use when the user does not say: every core.
 int default_threads();

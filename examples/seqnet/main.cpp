@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
     seqnet::cli::add_import(app);
     seqnet::cli::add_info(app);
     seqnet::cli::add_predict(app);
+    seqnet::cli::add_simulate(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
