@@ -3,5 +3,3 @@
 #include <seqnet/data/dataset.hpp>
 #include <seqnet/data/motif_set.hpp>
 #include <seqnet/data/simulate.hpp>
-#include <seqnet/data/shuffle.hpp>
-#include <seqnet/data/windows.hpp>
