@@ -1,7 +1,10 @@
 // seqnet/io.hpp -- module header: file formats and run-time models from JSON (target seqnet::io, which
 // adds nlohmann-json and zlib to the core's dependencies).
 #pragma once
+#include <seqnet/io/bed.hpp>
+#include <seqnet/io/fai.hpp>
 #include <seqnet/io/fasta.hpp>
+#include <seqnet/io/labels.hpp>
 #include <seqnet/io/model_file.hpp>
 #include <seqnet/io/npz.hpp>
 #include <seqnet/io/safetensors.hpp>
@@ -9,3 +12,4 @@
 #include <seqnet/io/state_dict.hpp>
 #include <seqnet/io/svg.hpp>
 #include <seqnet/io/tensor_file.hpp>
+#include <seqnet/io/text_file.hpp>
