@@ -10,6 +10,9 @@ void add_import(CLI::App& app);
 void add_info(CLI::App& app);
 void add_predict(CLI::App& app);
 void add_simulate(CLI::App& app);
+void add_train(CLI::App& app);
+void add_evaluate(CLI::App& app);
+void add_demo(CLI::App& app);
 
 /// Threads to use when the user does not say: every core.
 int default_threads();

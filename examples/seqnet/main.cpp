@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
     seqnet::cli::add_info(app);
     seqnet::cli::add_predict(app);
     seqnet::cli::add_simulate(app);
+    seqnet::cli::add_train(app);
+    seqnet::cli::add_evaluate(app);
+    seqnet::cli::add_demo(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -1,6 +1,7 @@
 // seqnet simulate: random sequences with planted motifs (data/simulate.hpp), written as FASTA, a label
 // table and the list of planted sites -- training data whose right answer is known.
 #include "commands.hpp"
+#include "workflow.hpp"
 
 #include <seqnet/data/simulate.hpp>
 
@@ -12,27 +13,6 @@
 #include <vector>
 
 namespace {
-
-/// A file written with stdio, checked for write errors when finished.
-struct output_file {
-    std::FILE* f = nullptr;
-    std::string name;
-    explicit output_file(const std::filesystem::path& path) : name(path.string()) {
-        f = std::fopen(name.c_str(), "w");
-        if (!f) throw seqnet::format_error(name + ": cannot open for writing");
-    }
-    output_file(const output_file&) = delete;
-    output_file& operator=(const output_file&) = delete;
-    ~output_file() {
-        if (f) std::fclose(f);
-    }
-    void finish() {
-        const bool failed = std::ferror(f) != 0;
-        const bool closed = std::fclose(f) == 0;
-        f = nullptr;
-        if (failed || !closed) throw seqnet::format_error(name + ": write failed");
-    }
-};
 
 std::string motif_help() {
     std::string s;
@@ -90,52 +70,13 @@ void seqnet::cli::add_simulate(CLI::App& app) {
 
     cmd->callback([o] {
         const simulated sim = simulate(o->sim);  // checks the options before anything is written
-        const std::filesystem::path dir(o->out);
-        std::error_code ec;
-        std::filesystem::create_directories(dir, ec);
-        if (ec) throw format_error(o->out + ": cannot create directory: " + ec.message());
-
-        const auto& names = sim.data.names();
-        {
-            output_file fa(dir / "sequences.fa");
-            for (std::size_t i = 0; i < sim.sequences.size(); ++i) {
-                std::fprintf(fa.f, ">%s\n", names[i].c_str());
-                const std::string& s = sim.sequences[i];
-                for (std::size_t p = 0; p < s.size(); p += 60)
-                    std::fprintf(fa.f, "%.*s\n", static_cast<int>(std::min<std::size_t>(60, s.size() - p)), s.data() + p);
-            }
-            fa.finish();
-        }
-        {
-            output_file tsv(dir / "labels.tsv");
-            std::fprintf(tsv.f, "name");
-            for (const auto& t : sim.data.tasks()) std::fprintf(tsv.f, "\t%s", t.c_str());
-            std::fprintf(tsv.f, "\n");
-            for (index_t i = 0; i < sim.data.size(); ++i) {
-                std::fprintf(tsv.f, "%s", names[static_cast<std::size_t>(i)].c_str());
-                for (const float v : sim.data.labels(i))
-                    std::fputs(is_missing(v) ? "\tNA" : v != 0.0f ? "\t1" : "\t0", tsv.f);
-                std::fprintf(tsv.f, "\n");
-            }
-            tsv.finish();
-        }
+        write_simulation(sim, o->out);
         std::vector<index_t> carrying(sim.motifs.size(), 0);
         std::size_t sites = 0;
-        {
-            output_file tsv(dir / "planted.tsv");
-            std::fprintf(tsv.f, "name\tmotif\tstart\tend\tstrand\tsite\n");
-            for (std::size_t i = 0; i < sim.instances.size(); ++i) {
-                for (const auto& p : sim.instances[i]) {
-                    std::fprintf(tsv.f, "%s\t%s\t%lld\t%lld\t%c\t%s\n", names[i].c_str(),
-                                 sim.motifs[static_cast<std::size_t>(p.task)].name.c_str(),
-                                 static_cast<long long>(p.start), static_cast<long long>(p.start + p.length),
-                                 p.strand, p.site.c_str());
-                    ++sites;
-                }
-                for (std::size_t t = 0; t < sim.motifs.size(); ++t)
-                    carrying[t] += sim.data.labels(static_cast<index_t>(i))[t] != 0.0f;
-            }
-            tsv.finish();
+        for (std::size_t i = 0; i < sim.instances.size(); ++i) {
+            sites += sim.instances[i].size();
+            for (std::size_t t = 0; t < sim.motifs.size(); ++t)
+                carrying[t] += sim.data.labels(static_cast<index_t>(i))[t] != 0.0f;
         }
         std::printf("wrote %lld sequences of %lld bp with %zu planted sites to %s\n",
                     static_cast<long long>(sim.data.size()), static_cast<long long>(sim.data.length()), sites,

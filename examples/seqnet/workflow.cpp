@@ -1,0 +1,137 @@
+#include "workflow.hpp"
+
+#include <seqnet/io/fasta.hpp>
+#include <seqnet/io/labels.hpp>
+#include <seqnet/io/model_file.hpp>
+#include <seqnet/models/zoo.hpp>
+#include <seqnet/train/curves_svg.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace seqnet::cli {
+
+dataset load_labelled(const std::string& fasta, const std::string& labels, ambiguity_policy policy) {
+    return io::make_dataset(io::read_fasta(fasta), io::read_labels(labels), policy);
+}
+
+model_spec architecture_spec(const std::string& arch, index_t length, const std::vector<std::string>& tasks) {
+    const auto count = static_cast<index_t>(tasks.size());
+    model_spec spec;
+    if (arch == "deepbind") {
+        zoo::deepbind m(count, length);
+        spec = io::model_spec_of(m, tasks);
+    } else if (arch == "deepsea") {
+        zoo::deepsea m(count, length);
+        spec = io::model_spec_of(m, tasks);
+    } else if (arch == "basset") {
+        zoo::basset m(count, length);
+        spec = io::model_spec_of(m, tasks);
+    } else if (arch == "danq") {
+        zoo::danq m(count, length);
+        spec = io::model_spec_of(m, tasks);
+    } else {
+        throw argument_error("unknown architecture '" + arch + "' (known: " + architecture_names + ")");
+    }
+    return spec;
+}
+
+output_file::output_file(const std::filesystem::path& path) : name(path.string()) {
+    f = std::fopen(name.c_str(), "w");
+    if (!f) throw format_error(name + ": cannot open for writing");
+}
+output_file::~output_file() {
+    if (f) std::fclose(f);
+}
+void output_file::finish() {
+    const bool failed = std::ferror(f) != 0;
+    const bool closed = std::fclose(f) == 0;
+    f = nullptr;
+    if (failed || !closed) throw format_error(name + ": write failed");
+}
+
+void write_simulation(const simulated& sim, const std::filesystem::path& dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw format_error(dir.string() + ": cannot create directory: " + ec.message());
+    const auto& names = sim.data.names();
+    {
+        output_file fa(dir / "sequences.fa");
+        for (std::size_t i = 0; i < sim.sequences.size(); ++i) {
+            std::fprintf(fa.f, ">%s\n", names[i].c_str());
+            const std::string& s = sim.sequences[i];
+            for (std::size_t p = 0; p < s.size(); p += 60)
+                std::fprintf(fa.f, "%.*s\n", static_cast<int>(std::min<std::size_t>(60, s.size() - p)), s.data() + p);
+        }
+        fa.finish();
+    }
+    {
+        output_file tsv(dir / "labels.tsv");
+        std::fprintf(tsv.f, "name");
+        for (const auto& t : sim.data.tasks()) std::fprintf(tsv.f, "\t%s", t.c_str());
+        std::fprintf(tsv.f, "\n");
+        for (index_t i = 0; i < sim.data.size(); ++i) {
+            std::fprintf(tsv.f, "%s", names[static_cast<std::size_t>(i)].c_str());
+            for (const float v : sim.data.labels(i)) std::fputs(is_missing(v) ? "\tNA" : v != 0.0f ? "\t1" : "\t0", tsv.f);
+            std::fprintf(tsv.f, "\n");
+        }
+        tsv.finish();
+    }
+    {
+        output_file tsv(dir / "planted.tsv");
+        std::fprintf(tsv.f, "name\tmotif\tstart\tend\tstrand\tsite\n");
+        for (std::size_t i = 0; i < sim.instances.size(); ++i)
+            for (const auto& p : sim.instances[i])
+                std::fprintf(tsv.f, "%s\t%s\t%lld\t%lld\t%c\t%s\n", names[i].c_str(),
+                             sim.motifs[static_cast<std::size_t>(p.task)].name.c_str(), static_cast<long long>(p.start),
+                             static_cast<long long>(p.start + p.length), p.strand, p.site.c_str());
+        tsv.finish();
+    }
+}
+
+void write_text(const std::filesystem::path& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+    if (!out.flush()) throw format_error(path.string() + ": cannot write");
+}
+
+evaluation evaluate_model(spec_model& model, context<cpu>& ctx, const dataset& data,
+                          const std::filesystem::path& out_dir, index_t batch) {
+    const auto probabilities = predict_dataset(model, ctx, data, batch);
+    const auto labels = data.labels();
+    evaluation ev = evaluate(probabilities, labels, data.tasks());
+    if (out_dir.empty()) return ev;
+    std::filesystem::create_directories(out_dir);
+    const auto T = static_cast<std::size_t>(data.task_count());
+    const auto rocs = roc_curves(probabilities, labels, T);
+    const auto prs = pr_curves(probabilities, labels, T);
+    std::ostringstream metrics, roc, pr;
+    write_metrics_tsv(metrics, ev);
+    for (std::size_t t = 0; t < T; ++t) {
+        write_roc_tsv(roc, data.tasks()[t], rocs[t], t == 0);
+        write_pr_tsv(pr, data.tasks()[t], prs[t], t == 0);
+    }
+    std::vector<double> aurocs, auprcs;
+    for (const auto& m : ev.tasks) {
+        aurocs.push_back(m.auroc);
+        auprcs.push_back(m.auprc);
+    }
+    write_text(out_dir / "metrics.tsv", metrics.str());
+    write_text(out_dir / "roc.tsv", roc.str());
+    write_text(out_dir / "pr.tsv", pr.str());
+    write_text(out_dir / "roc.svg", roc_svg(data.tasks(), rocs, aurocs));
+    write_text(out_dir / "pr.svg", pr_svg(data.tasks(), prs, auprcs));
+    return ev;
+}
+
+void print_evaluation(std::FILE* out, const evaluation& ev) {
+    std::fprintf(out, "%-20s %9s %9s %8s %8s %9s\n", "task", "positives", "negatives", "AUROC", "AUPRC", "accuracy");
+    for (const auto& m : ev.tasks)
+        std::fprintf(out, "%-20s %9lld %9lld %8.4f %8.4f %9.4f\n", m.task.c_str(), static_cast<long long>(m.positives),
+                     static_cast<long long>(m.negatives), m.auroc, m.auprc, m.accuracy);
+    std::fprintf(out, "%-20s %9s %9s %8.4f %8.4f %9.4f\n", "macro", "", "", ev.macro_auroc, ev.macro_auprc,
+                 ev.macro_accuracy);
+}
+
+}  // namespace seqnet::cli
