@@ -13,6 +13,7 @@ void add_simulate(CLI::App& app);
 void add_train(CLI::App& app);
 void add_evaluate(CLI::App& app);
 void add_demo(CLI::App& app);
+void add_windows(CLI::App& app);
 
 /// Threads to use when the user does not say: every core.
 int default_threads();

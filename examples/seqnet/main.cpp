@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
     seqnet::cli::add_simulate(app);
     seqnet::cli::add_train(app);
     seqnet::cli::add_evaluate(app);
+    seqnet::cli::add_windows(app);
     seqnet::cli::add_demo(app);
     try {
         app.parse(argc, argv);
