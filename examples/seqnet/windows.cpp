@@ -44,6 +44,7 @@ void seqnet::cli::add_windows(CLI::App& app) {
         std::vector<std::string> beds;
         index_t length = 600, flank = 3000;
         std::uint64_t seed = 1;
+        bool skip_unknown = false;
     };
     auto o = std::make_shared<options>();
     cmd->add_option("--genome", o->genome, "reference FASTA (uncompressed; a .fai index is built if absent)")
@@ -58,6 +59,8 @@ void seqnet::cli::add_windows(CLI::App& app) {
     cmd->add_option("--valid-chroms", o->valid_chroms, "chromosomes held out for validation, comma-separated");
     cmd->add_option("--test-chroms", o->test_chroms, "chromosomes held out for testing, comma-separated");
     cmd->add_option("--seed", o->seed, "seed for shuffled negatives")->capture_default_str();
+    cmd->add_flag("--skip-unknown-chroms", o->skip_unknown,
+                  "skip (and count) peaks on chromosomes the genome lacks instead of stopping");
     cmd->add_option("--out", o->out, "output folder")->required();
     cmd->callback([o] {
         std::vector<std::string> tasks;
@@ -74,6 +77,7 @@ void seqnet::cli::add_windows(CLI::App& app) {
         wo.length = o->length;
         wo.flank_offset = o->flank;
         wo.seed = o->seed;
+        wo.skip_unknown_chromosomes = o->skip_unknown;
         wo.negatives = o->negatives == "flanks"     ? window_options::negatives_from::flanks
                        : o->negatives == "shuffled" ? window_options::negatives_from::shuffled
                                                     : window_options::negatives_from::none;
