@@ -124,7 +124,7 @@ void run(const args_t& a, MakeModel make_model) {
         binary_cross_entropy_with_logits<float>({y.data, std::size_t(y.size())}, labels, grad);
         model.zero_grad();
         model.backward(ctx, const_batch_view<float>{grad.data(), a.batch, model.output_shape()}, grad_mode::parameters);
-        opt.step(model.parameters(), model.gradients());
+        opt.step(ctx, model.parameters(), model.gradients());
     };
     if (a.kase != "forward" && a.kase != "train") throw argument_error("unknown case " + a.kase);
     // Warm up for at least 0.2 s (buffers reach their steady size, caches and threads settle), then time

@@ -11,6 +11,7 @@
 // it is, untouched by weight decay and momentum (SCIENCE.md sections 12 and 23).
 #pragma once
 
+#include <seqnet/backend/context.hpp>
 #include <seqnet/config.hpp>
 #include <seqnet/tensor/buffer.hpp>
 
@@ -39,6 +40,20 @@ public:
 
     /// One update of `params` from `grads` (same size on every call), skipping frozen parameters.
     void step(std::span<T> params, std::span<const T> grads, std::span<const std::uint8_t> trainable = {}) {
+        prepare(params, grads, trainable);
+        update(params, grads, trainable, 0, params.size());
+    }
+    /// The same, split over the context's threads (element-wise: the result does not depend on them).
+    void step(context<cpu>& ctx, std::span<T> params, std::span<const T> grads,
+              std::span<const std::uint8_t> trainable = {}) {
+        prepare(params, grads, trainable);
+        ctx.pool().parallel_for(static_cast<index_t>(params.size()), 8.0, [&](index_t b, index_t e, int) {
+            update(params, grads, trainable, static_cast<std::size_t>(b), static_cast<std::size_t>(e));
+        });
+    }
+
+private:
+    void prepare(std::span<T> params, std::span<const T> grads, std::span<const std::uint8_t> trainable) {
         if (params.size() != grads.size() || (!trainable.empty() && trainable.size() != params.size()))
             throw shape_error("adam: " + std::to_string(params.size()) + " parameters but " +
                               std::to_string(grads.size()) + " gradients");
@@ -50,14 +65,16 @@ public:
             v_.resize(params.size());
         }
         ++t_;
+    }
+    void update(std::span<T> params, std::span<const T> grads, std::span<const std::uint8_t> trainable,
+                std::size_t begin, std::size_t end) {
         const T b1 = T(o_.beta1), b2 = T(o_.beta2), eps = T(o_.eps), wd = T(o_.weight_decay);
         const T step_size = T(o_.lr / (1.0 - std::pow(o_.beta1, double(t_))));
         const T bias2 = T(1.0 / std::sqrt(1.0 - std::pow(o_.beta2, double(t_))));
         const T lr = T(o_.lr);
         T* m = m_.data();
         T* v = v_.data();
-        const std::size_t n = params.size();
-        for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t i = begin; i < end; ++i) {
             if (!trainable.empty() && !trainable[i]) continue;
             T g = grads[i];
             T p = params[i];
@@ -69,7 +86,6 @@ public:
         }
     }
 
-private:
     adam_options o_;
     aligned_buffer<T> m_, v_;
     long t_ = 0;

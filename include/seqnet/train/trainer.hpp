@@ -253,7 +253,9 @@ train_report train(Model& model, context<cpu>& ctx, const dataset& training, con
                         grads[i] += float(o.l1) * float((params[i] > 0) - (params[i] < 0)) + float(2.0 * o.l2) * params[i];
             if (o.clip_norm > 0) clip_gradient_norm<float>(grads, o.clip_norm, all_trainable ? std::span<const std::uint8_t>{} : trainable);
             std::visit([&](auto& opt_) {
-                opt_.step(params, grads, all_trainable ? std::span<const std::uint8_t>{} : std::span<const std::uint8_t>(trainable));
+                const auto mask = all_trainable ? std::span<const std::uint8_t>{} : std::span<const std::uint8_t>(trainable);
+                if constexpr (requires { opt_.step(ctx, params, grads, mask); }) opt_.step(ctx, params, grads, mask);
+                else opt_.step(params, grads, mask);
             }, opt);
             loss_sum += batch_loss * double(n);
             bar.update(long(b + 1), loss_sum / double(b * B + n), double(b * B + n));

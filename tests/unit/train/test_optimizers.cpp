@@ -99,3 +99,19 @@ TEST_CASE("gradient clipping scales the 2-norm down to the limit", "[sgd]") {
     clip_gradient_norm<float>(small, 1.0);
     CHECK(small == std::vector<float>{0.3f, 0.4f});
 }
+
+TEST_CASE("Adam split over threads gives exactly the serial result", "[adam]") {
+    std::vector<float> a(100003), b, g(a.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        a[i] = float(std::sin(double(i)));
+        g[i] = float(std::cos(double(i) * 0.7));
+    }
+    b = a;
+    adam<float> serial({.lr = 0.01, .weight_decay = 0.01}), threaded({.lr = 0.01, .weight_decay = 0.01});
+    context<cpu> ctx(2);
+    for (int t = 0; t < 3; ++t) {
+        serial.step(a, g);
+        threaded.step(ctx, b, g);
+    }
+    CHECK(a == b);
+}
