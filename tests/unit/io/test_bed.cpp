@@ -1,5 +1,6 @@
 // tests for seqnet/io/bed.hpp
 #include <catch2/catch.hpp>
+#include "fuzz_text.hpp"
 #include <seqnet/io/bed.hpp>
 #include <seqnet/layers/random.hpp>
 
@@ -101,17 +102,7 @@ TEST_CASE("bed: fuzzed files either parse or throw seqnet::error", "[bed]") {
     const std::string alphabet("\t\n\r #-+.019ack\0", 15);
     int ok = 0, failed = 0;
     for (int iter = 0; iter < 3000; ++iter) {
-        std::string text = base;
-        const int edits = 1 + static_cast<int>(rng.next() % 4);
-        for (int e = 0; e < edits && !text.empty(); ++e) {
-            const std::size_t at = rng.next() % text.size();
-            switch (rng.next() % 4) {
-                case 0: text[at] = alphabet[rng.next() % alphabet.size()]; break;
-                case 1: text.erase(at, 1); break;
-                case 2: text.insert(at, 1, alphabet[rng.next() % alphabet.size()]); break;
-                default: text.resize(at); break;
-            }
-        }
+        const std::string text = test::mutate_text(base, alphabet, rng, 4);
         try {
             for (const auto& b : parse_bed(text, "fuzz")) {
                 CHECK(b.start >= 0);

@@ -1,5 +1,6 @@
 // tests for seqnet/io/fai.hpp (and io/hts_fasta.hpp where htslib is available)
 #include <catch2/catch.hpp>
+#include "fuzz_text.hpp"
 #include <seqnet/io/fai.hpp>
 #include <seqnet/layers/random.hpp>
 
@@ -259,18 +260,8 @@ TEST_CASE("fai: fuzzed indexes and FASTA files either work or throw seqnet::erro
     const fs::path fa = dir.file("g.fa");
     test::write_file(fa, fasta);
     const std::string fai_text = io::format_fai(io::build_fai(fa));
-    const auto mutate = [&](std::string text, const std::string& alphabet) {
-        const int edits = 1 + static_cast<int>(rng.next() % 3);
-        for (int e = 0; e < edits && !text.empty(); ++e) {
-            const std::size_t at = rng.next() % text.size();
-            switch (rng.next() % 4) {
-                case 0: text[at] = alphabet[rng.next() % alphabet.size()]; break;
-                case 1: text.erase(at, 1); break;
-                case 2: text.insert(at, 1, alphabet[rng.next() % alphabet.size()]); break;
-                default: text.resize(at); break;
-            }
-        }
-        return text;
+    const auto mutate = [&](const std::string& text, const std::string& alphabet) {
+        return test::mutate_text(text, alphabet, rng, 3);
     };
     const std::string fai_alphabet("\t\n0123456789-c\0", 15);
     int ok = 0, failed = 0;

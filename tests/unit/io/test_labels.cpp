@@ -1,5 +1,6 @@
 // tests for seqnet/io/labels.hpp
 #include <catch2/catch.hpp>
+#include "fuzz_text.hpp"
 #include <seqnet/io/labels.hpp>
 #include <seqnet/layers/random.hpp>
 
@@ -148,17 +149,7 @@ TEST_CASE("labels: fuzzed tables either parse or throw seqnet::error", "[labels]
     const std::string alphabet("\t\n\r 01.-eNAa\0xs", 15);
     int ok = 0, failed = 0;
     for (int iter = 0; iter < 3000; ++iter) {
-        std::string text = base;
-        const int edits = 1 + static_cast<int>(rng.next() % 4);
-        for (int e = 0; e < edits && !text.empty(); ++e) {
-            const std::size_t at = rng.next() % text.size();
-            switch (rng.next() % 4) {
-                case 0: text[at] = alphabet[rng.next() % alphabet.size()]; break;
-                case 1: text.erase(at, 1); break;
-                case 2: text.insert(at, 1, alphabet[rng.next() % alphabet.size()]); break;
-                default: text.resize(at); break;
-            }
-        }
+        const std::string text = test::mutate_text(base, alphabet, rng, 4);
         try {
             const auto t = parse_labels(text, "fuzz");
             CHECK(t.values.size() == t.rows() * t.tasks.size());
