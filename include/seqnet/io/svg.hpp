@@ -244,8 +244,10 @@ inline std::string line_plot_svg(const std::vector<svg_series>& series, std::str
     for (std::size_t k = 0; k < series.size(); ++k)
         for (const auto& run : runs[k]) {
             s += "<polyline " + style(k) + " stroke-width=\"1.8\" points=\"";
-            for (std::size_t i = 0; i < run.size(); ++i)
-                s += (i ? " " : "") + svg_num(run[i].first) + "," + svg_num(run[i].second);
+            for (std::size_t i = 0; i < run.size(); ++i) {
+                if (i) s += ' ';
+                s.append(svg_num(run[i].first)).append(1, ',').append(svg_num(run[i].second));
+            }
             s += "\"/>\n";
         }
     s += "</g>\n";

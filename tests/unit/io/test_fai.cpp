@@ -79,7 +79,7 @@ TEST_CASE("fai: fetch matches the sequence for every range, line width and line 
     int files = 0;
     for (const std::string eol : {"\n", "\r\n"})
         for (const std::size_t width : {std::size_t(1), std::size_t(7), std::size_t(10), std::size_t(60), std::size_t(0)}) {
-            const fs::path fa = dir.file("g" + std::to_string(files++) + ".fa");
+            const fs::path fa = dir.file(std::string("g").append(std::to_string(files++)).append(".fa"));
             std::string text = to_fasta(recs, width, eol);
             if (width == 7) text.erase(text.size() - eol.size());  // no final newline
             test::write_file(fa, text);
