@@ -1,8 +1,8 @@
-// seqnet-demo: the main demo until training lands. Builds a DeepBind-style model and the published
-// Basset architecture, encodes built-in sequences, and runs them forward and backward, printing shapes,
-// outputs and timing. Loads nothing from disk.
+// seqnet-tour: the library in one small program (the main demo is `seqnet demo`). Builds a
+// DeepBind-style model and the published Basset architecture, encodes built-in sequences, and runs them
+// forward and backward, printing shapes, outputs and timing. Loads nothing from disk.
 //
-//   seqnet-demo [--threads N] [--quick]
+//   seqnet-tour [--threads N] [--quick]
 #include <seqnet/seqnet.hpp>
 
 #include <chrono>
