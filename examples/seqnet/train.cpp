@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 
 void seqnet::cli::add_train(CLI::App& app) {
@@ -22,7 +23,7 @@ void seqnet::cli::add_train(CLI::App& app) {
         "  seqnet train --arch deepbind --fasta train.fa --labels train.tsv --out model.safetensors");
     struct options {
         std::string arch, spec, fasta, labels, valid_fasta, valid_labels, out, log, optimizer = "adam",
-            monitor = "loss";
+            monitor = "loss", pos_weight;
         double valid_fraction = 0.1, lr = 1e-3, weight_decay = 0.0, clip = 0.0, l1 = 0.0, l2 = 0.0;
         int epochs = 20, batch = 64, patience = 5, threads = default_threads();
         std::uint64_t seed = 1;
@@ -58,6 +59,9 @@ void seqnet::cli::add_train(CLI::App& app) {
         ->capture_default_str()
         ->check(CLI::IsMember({"loss", "auroc"}));
     cmd->add_flag("--rc-augment", o->rc_augment, "train on random reverse complements too");
+    cmd->add_option("--pos-weight", o->pos_weight,
+                    "weight of positive labels in the loss: one per task, comma-separated, or 'auto' "
+                    "(negatives / positives of each task in the training set)");
     cmd->add_option("--threads", o->threads, "worker threads (default: every core)")->check(CLI::Range(1, 1024));
     cmd->add_option("--seed", o->seed, "seed for initialisation, shuffling and the validation split")->capture_default_str();
     cmd->add_option("--log", o->log, "write a per-epoch TSV log here");
@@ -83,6 +87,26 @@ void seqnet::cli::add_train(CLI::App& app) {
                                      std::to_string(training.tasks().size()));
             spec.tasks = training.tasks();  // the label table names them
         }
+        std::vector<float> pos_weight;
+        if (o->pos_weight == "auto") {
+            const auto T = static_cast<std::size_t>(training.task_count());
+            std::vector<double> pos(T, 0.0), neg(T, 0.0);
+            const auto labels = training.labels();
+            for (std::size_t i = 0; i < labels.size(); ++i)
+                if (!is_missing(labels[i])) (labels[i] > 0.5f ? pos : neg)[i % T] += 1.0;
+            for (std::size_t t = 0; t < T; ++t) pos_weight.push_back(pos[t] > 0 ? float(neg[t] / pos[t]) : 1.0f);
+        } else if (!o->pos_weight.empty()) {
+            std::stringstream in(o->pos_weight);
+            for (std::string item; std::getline(in, item, ',');) {
+                try {
+                    std::size_t used = 0;
+                    pos_weight.push_back(std::stof(item, &used));
+                    if (used != item.size() || !(pos_weight.back() > 0)) throw std::invalid_argument(item);
+                } catch (const std::exception&) {
+                    throw argument_error("--pos-weight: '" + item + "' is not a positive number");
+                }
+            }
+        }
         spec_model model(spec);
         model.initialize(o->seed);
         context<cpu> ctx(o->threads);
@@ -101,6 +125,7 @@ void seqnet::cli::add_train(CLI::App& app) {
         const auto report = train(model, ctx, training, validation.empty() ? nullptr : &validation,
                                   {.epochs = o->epochs,
                                    .batch = o->batch,
+                                   .pos_weight = pos_weight,
                                    .optimizer = optimizers.at(o->optimizer),
                                    .lr = o->lr,
                                    .weight_decay = o->weight_decay,

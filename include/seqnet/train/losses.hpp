@@ -20,21 +20,27 @@
 namespace seqnet {
 
 /// Mean BCE-with-logits over `logits` (N x T flattened); writes dL/dz into `grad` (same size).
-/// `mask` may be empty (all labels present).
+/// `mask` may be empty (all labels present). `pos_weight` (empty, or one weight per task: entry i uses
+/// pos_weight[i % T]) weighs the positive term, as PyTorch's BCEWithLogitsLoss(pos_weight=...):
+///   l = (1 - y) z + (1 + (w - 1) y) (log(1 + e^-|z|) + max(-z, 0)),  dl/dz = sigmoid(z) (1 + (w - 1) y) - w y
 template <class T>
 double binary_cross_entropy_with_logits(std::span<const T> logits, std::span<const T> labels,
-                                        std::span<T> grad, std::span<const T> mask = {}) {
+                                        std::span<T> grad, std::span<const T> mask = {},
+                                        std::span<const T> pos_weight = {}) {
     if (labels.size() != logits.size() || grad.size() != logits.size() ||
-        (!mask.empty() && mask.size() != logits.size()))
+        (!mask.empty() && mask.size() != logits.size()) ||
+        (!pos_weight.empty() && logits.size() % pos_weight.size() != 0))
         throw shape_error("binary_cross_entropy_with_logits: " + std::to_string(logits.size()) +
                           " logits, " + std::to_string(labels.size()) + " labels, " +
                           std::to_string(grad.size()) + " gradient slots, " + std::to_string(mask.size()) +
-                          " mask entries");
+                          " mask entries, " + std::to_string(pos_weight.size()) + " positive weights");
+    auto weight = [&](std::size_t i) { return pos_weight.empty() ? 1.0 : double(pos_weight[i % pos_weight.size()]); };
     double loss = 0.0, count = 0.0;
     for (std::size_t i = 0; i < logits.size(); ++i) {
         if (!mask.empty() && mask[i] == T(0)) continue;
-        const double z = logits[i], y = labels[i];
-        loss += std::max(z, 0.0) - z * y + std::log1p(std::exp(-std::abs(z)));
+        const double z = logits[i], y = labels[i], w = weight(i);
+        const double softplus_neg = std::log1p(std::exp(-std::abs(z))) + std::max(-z, 0.0);  // log(1 + e^-z)
+        loss += (1.0 - y) * z + (1.0 + (w - 1.0) * y) * softplus_neg;
         count += 1.0;
     }
     const double scale = count > 0 ? 1.0 / count : 0.0;
@@ -43,9 +49,9 @@ double binary_cross_entropy_with_logits(std::span<const T> logits, std::span<con
             grad[i] = T(0);
             continue;
         }
-        const double z = logits[i];
+        const double z = logits[i], y = labels[i], w = weight(i);
         const double s = z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z));
-        grad[i] = static_cast<T>((s - labels[i]) * scale);
+        grad[i] = static_cast<T>((s * (1.0 + (w - 1.0) * y) - w * y) * scale);
     }
     return loss * scale;
 }
@@ -115,11 +121,12 @@ double softmax_cross_entropy(std::span<const T> logits, std::span<const T> targe
 enum class loss_kind { binary_cross_entropy, mean_squared_error, softmax_cross_entropy };
 
 /// The loss of `outputs` (N rows of `row` values) against `labels`, where a NaN label is missing: left
-/// out of the loss (for softmax cross-entropy, a row with any NaN is left out). `mask` is scratch space
+/// out of the loss (for softmax cross-entropy, a row with any NaN is left out). `pos_weight` (one per
+/// task) applies to binary cross-entropy only. `mask` is scratch space
 /// of the same size (reused, so that training allocates nothing per batch).
 template <class T>
 double loss(loss_kind kind, std::span<const T> outputs, std::span<const T> labels, std::span<T> grad,
-            std::size_t row, std::vector<T>& mask) {
+            std::size_t row, std::vector<T>& mask, std::span<const T> pos_weight = {}) {
     const std::size_t n = outputs.size();
     if (labels.size() != n) throw shape_error("loss: " + std::to_string(n) + " outputs but " + std::to_string(labels.size()) + " labels");
     mask.resize(2 * n);  // [0, n): the mask; [n, 2n): the labels with NaN replaced by 0
@@ -136,7 +143,8 @@ double loss(loss_kind kind, std::span<const T> outputs, std::span<const T> label
     const std::span<const T> m(mask.data(), outputs.size());
     switch (kind) {
         case loss_kind::binary_cross_entropy:
-            return binary_cross_entropy_with_logits<T>(outputs, clean(labels), grad, any_missing ? m : std::span<const T>{});
+            return binary_cross_entropy_with_logits<T>(outputs, clean(labels), grad, any_missing ? m : std::span<const T>{},
+                                                       pos_weight);
         case loss_kind::mean_squared_error:
             return mean_squared_error<T>(outputs, clean(labels), grad, any_missing ? m : std::span<const T>{});
         case loss_kind::softmax_cross_entropy: {

@@ -42,6 +42,7 @@ struct train_options {
     index_t epochs = 20;
     index_t batch = 64;
     loss_kind loss = loss_kind::binary_cross_entropy;
+    std::vector<float> pos_weight = {};  ///< binary cross-entropy: weight of each task's positives (empty: 1)
     optimizer_kind optimizer = optimizer_kind::adam;
     double lr = 1e-3;
     double momentum = 0.9;      ///< SGD only
@@ -160,6 +161,9 @@ train_report train(Model& model, context<cpu>& ctx, const dataset& training, con
     if (validation) check(*validation, "validation");
     if (training.empty()) throw argument_error("train: the training set is empty");
     if (o.epochs < 1 || o.batch < 1) throw argument_error("train: epochs and batch must be at least 1");
+    if (!o.pos_weight.empty() && static_cast<index_t>(o.pos_weight.size()) != row)
+        throw argument_error("train: " + std::to_string(o.pos_weight.size()) + " positive weights for " +
+                             std::to_string(row) + " tasks");
 
     // Which parameters move, and which carry the L1/L2 penalties (weights, not biases or batch norm).
     const std::size_t P = model.parameters().size();
@@ -242,7 +246,7 @@ train_report train(Model& model, context<cpu>& ctx, const dataset& training, con
             auto out = model.forward(ctx, xv, phase::training);
             const std::size_t m = static_cast<std::size_t>(n * row);
             const double batch_loss = loss<float>(o.loss, {out.data, m}, {y.data(), m}, {grad.data(), m},
-                                                  static_cast<std::size_t>(row), scratch);
+                                                  static_cast<std::size_t>(row), scratch, o.pos_weight);
             model.zero_grad();
             model.backward(ctx, const_batch_view<float>{grad.data(), n, model.output_shape()}, grad_mode::parameters);
             auto params = model.parameters();
@@ -268,7 +272,8 @@ train_report train(Model& model, context<cpu>& ctx, const dataset& training, con
         if (validation && !validation->empty()) {
             auto outputs = model_outputs(model, ctx, *validation);
             std::vector<float> vgrad(outputs.size());
-            s.valid_loss = loss<float>(o.loss, outputs, validation->labels(), vgrad, static_cast<std::size_t>(row), scratch);
+            s.valid_loss = loss<float>(o.loss, outputs, validation->labels(), vgrad, static_cast<std::size_t>(row), scratch,
+                                       o.pos_weight);
             detail::to_probabilities(o.loss, outputs, static_cast<std::size_t>(row));
             const auto ev = evaluate(outputs, validation->labels(), validation->tasks());
             s.valid_auroc = ev.macro_auroc;

@@ -72,3 +72,30 @@ TEST_CASE("loss() leaves NaN labels out of the loss and the gradient", "[losses]
     CHECK(g[2] == 0.0f);
     CHECK(g[3] == 0.0f);
 }
+
+TEST_CASE("BCE with positive weights: PyTorch's pos_weight, by hand and by finite differences", "[losses]") {
+    // z = 0, w = 3: a positive costs 3 ln 2 with gradient 0.5 * 3 - 3 = -1.5; a negative ln 2 and 0.5.
+    std::vector<double> z{0.0, 0.0}, y{1.0, 0.0}, w{3.0, 3.0}, g(2);
+    CHECK(binary_cross_entropy_with_logits<double>(z, y, g, {}, std::vector<double>{3.0}) ==
+          Approx((3 * std::log(2.0) + std::log(2.0)) / 2));
+    CHECK(g[0] == Approx(-1.5 / 2));
+    CHECK(g[1] == Approx(0.5 / 2));
+    // Per task (entry i uses weight i % T), large logits stay finite, and the gradient matches.
+    std::vector<double> logits{2.5, -40.0, 0.3, 60.0}, labels{1, 1, 0, 0.5}, weights{0.5, 4.0}, grad(4);
+    const double l = binary_cross_entropy_with_logits<double>(logits, labels, grad, {}, weights);
+    CHECK(std::isfinite(l));
+    for (std::size_t i = 0; i < logits.size(); ++i) {
+        auto at = [&](double d) {
+            auto zz = logits;
+            zz[i] += d;
+            std::vector<double> scratch(4);
+            return binary_cross_entropy_with_logits<double>(zz, labels, scratch, {}, weights);
+        };
+        CHECK(grad[i] == Approx((at(1e-6) - at(-1e-6)) / 2e-6).margin(1e-7));
+    }
+    // Weight 1 is the unweighted loss.
+    std::vector<double> g1(4), g2(4);
+    CHECK(binary_cross_entropy_with_logits<double>(logits, labels, g1, {}, std::vector<double>{1.0, 1.0}) ==
+          Approx(binary_cross_entropy_with_logits<double>(logits, labels, g2)));
+    CHECK(g1 == g2);
+}
