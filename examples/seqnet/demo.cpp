@@ -117,7 +117,8 @@ const std::vector<stage> stages = {
 void seqnet::cli::add_demo(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "demo",
-        "Run the whole job on built-in data: simulate 20,000 sequences of 200 bp with planted motifs\n"
+        "Run the whole job on built-in data: simulate, train, evaluate.\n"
+        "Simulates 20,000 sequences of 200 bp with planted motifs\n"
         "(CTCF, NRF1, SP1), train a DeepBind-style model, and evaluate it on held-out sequences.\n"
         "Writes the data, the model, the training log, metrics, ROC and PR curves (TSV and SVG) and a\n"
         "summary (summary.md) to the output folder.\n"

@@ -11,7 +11,8 @@
 void seqnet::cli::add_evaluate(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "evaluate",
-        "Score labelled sequences with a model and report, per task and averaged over tasks (macro), the\n"
+        "Evaluate a model on labelled sequences: AUROC, AUPRC and accuracy per task.\n"
+        "Scores the sequences and reports, per task and averaged over tasks (macro), the\n"
         "area under the ROC curve (AUROC), the area under the precision-recall curve (AUPRC, as average\n"
         "precision) and the accuracy at probability 0.5. Missing labels (NA) are left out. With --out,\n"
         "also writes metrics.tsv, the curves (roc.tsv, pr.tsv) and their plots (roc.svg, pr.svg).\n"

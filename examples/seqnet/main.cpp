@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <exception>
 #include <new>
+#include <string>
 #include <thread>
 
 int seqnet::cli::default_threads() {
@@ -36,6 +37,14 @@ int main(int argc, char** argv) {
     seqnet::cli::add_evaluate(app);
     seqnet::cli::add_windows(app);
     seqnet::cli::add_demo(app);
+    // The overview lists each command by its first line; the rest of its text ends its own --help.
+    for (CLI::App* cmd : app.get_subcommands({})) {
+        const std::string text = cmd->get_description();
+        const auto cut = text.find('\n');
+        if (cut == std::string::npos) continue;
+        cmd->description(text.substr(0, cut));
+        cmd->footer(text.substr(cut + 1));
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -35,7 +35,8 @@ struct output {
 void seqnet::cli::add_predict(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "predict",
-        "Score each sequence of a FASTA file (plain or gzip) with a model. Writes a TSV with a header\n"
+        "Score the sequences of a FASTA file with a model: a TSV of probabilities per task.\n"
+        "Reads FASTA plain or gzip. Writes a TSV with a header\n"
         "line (name, then the model's task names) and one row per sequence: its name, then one value per\n"
         "task -- probabilities by default (the sigmoid of each output, or the model's own output when its\n"
         "last layer is sigmoid or softmax), raw outputs (logits) with --logits. Every sequence must have\n"

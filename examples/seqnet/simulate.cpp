@@ -29,7 +29,8 @@ std::string motif_help() {
 void seqnet::cli::add_simulate(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "simulate",
-        "Simulate DNA sequences with planted motifs, as in the DeepLIFT paper's simulations: a background\n"
+        "Simulate labelled sequences with planted motifs (training data whose answer is known).\n"
+        "As in the DeepLIFT paper's simulations: a background\n"
         "of independent bases with the given GC content; each motif (one task each) planted, with\n"
         "probability --motif-probability, 1 to --max-instances times, sampled from its position\n"
         "probability matrix, on a random strand, never overlapping. A task's label is 1 when its motif\n"

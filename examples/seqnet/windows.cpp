@@ -30,7 +30,8 @@ std::set<std::string> comma_list(const std::string& s) {
 void seqnet::cli::add_windows(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "windows",
-        "Cut fixed-length windows centred on peaks (the narrowPeak summit, else the interval's middle)\n"
+        "Make labelled training windows from peaks (BED) and a genome, split by chromosome.\n"
+        "Cuts fixed-length windows centred on peaks (the narrowPeak summit, else the interval's middle)\n"
         "from a reference genome, one task per BED file: a window is positive for every task with a peak\n"
         "over its centre. Negatives come from flanking regions (--flank bases away, not overlapping any\n"
         "peak) or from dinucleotide-shuffled positives. Windows on the --valid-chroms and --test-chroms\n"
