@@ -1,8 +1,12 @@
 // seqnet -- deep learning models for DNA sequences from the command line.
 //
-//   seqnet import  --spec SPEC.json --weights WEIGHTS --out MODEL.safetensors
-//   seqnet info    MODEL.safetensors
-//   seqnet predict --model MODEL.safetensors --fasta SEQS.fa > predictions.tsv
+//   seqnet demo     --out DIR
+//   seqnet windows  --genome G.fa --bed TASK=PEAKS.bed --out DIR      (or: seqnet simulate --out DIR)
+//   seqnet train    --arch deepbind --fasta F --labels T --out MODEL.safetensors
+//   seqnet evaluate --model MODEL.safetensors --fasta F --labels T --out DIR
+//   seqnet import   --spec SPEC.json --weights WEIGHTS --out MODEL.safetensors
+//   seqnet info     MODEL.safetensors
+//   seqnet predict  --model MODEL.safetensors --fasta SEQS.fa > predictions.tsv
 //
 // Errors go to standard error as one line naming the file, record or tensor, with exit status 1;
 // usage errors exit with status 2.
@@ -24,8 +28,10 @@ int seqnet::cli::default_threads() {
 int main(int argc, char** argv) {
     CLI::App app{"seqnet " SEQNET_VERSION_STRING
                  ": deep learning models for DNA sequences.\n"
-                 "Bring a model over from PyTorch with `import`, inspect it with `info`, and score sequences "
-                 "with `predict`.\nRun `seqnet COMMAND --help` for a command's options.",
+                 "Try everything on built-in data with `demo`. Train on your own data with `windows` (peaks and a\n"
+                 "genome) or `simulate`, then `train` and `evaluate`; bring a PyTorch model over with `import`;\n"
+                 "inspect a model with `info` and score sequences with `predict`.\n"
+                 "Run `seqnet COMMAND --help` for a command's options.",
                  "seqnet"};
     app.set_version_flag("--version", SEQNET_VERSION_STRING);
     app.require_subcommand(1);
