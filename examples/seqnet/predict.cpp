@@ -115,7 +115,7 @@ void seqnet::cli::add_predict(CLI::App& app) {
                 std::fprintf(out.f, "%s", records[s].name.c_str());
                 const float* row = y.data + static_cast<index_t>(s) * per_sample;
                 for (index_t t = 0; t < per_sample; ++t) {
-                    const double v = apply_sigmoid ? 1.0 / (1.0 + std::exp(-double(row[t]))) : double(row[t]);
+                    const double v = apply_sigmoid ? logistic(double(row[t])) : double(row[t]);
                     std::fprintf(out.f, "\t%.9g", v);
                 }
                 std::fprintf(out.f, "\n");

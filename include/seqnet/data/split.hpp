@@ -30,8 +30,7 @@ inline dataset_split split_by_fraction(const dataset& d, double validation, doub
     std::vector<index_t> order(static_cast<std::size_t>(n));
     for (index_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
     random_engine rng(mix64(seed) ^ 0x5b11);
-    for (index_t i = n - 1; i > 0; --i)
-        std::swap(order[static_cast<std::size_t>(i)], order[static_cast<std::size_t>(rng.next() % std::uint64_t(i + 1))]);
+    shuffle(std::span<index_t>(order), rng);
     const auto n_test = static_cast<std::size_t>(double(n) * test);
     const auto n_valid = static_cast<std::size_t>(double(n) * validation);
     if (n_test + n_valid >= order.size())

@@ -16,6 +16,15 @@
 
 namespace seqnet {
 
+/// The logistic function 1 / (1 + e^-z), evaluated so that neither side overflows. Shared by the
+/// sigmoid layer, the LSTM gates, the BCE loss and everything that turns logits into probabilities.
+template <class T>
+T logistic(T z) {
+    if (z >= T(0)) return T(1) / (T(1) + std::exp(-z));
+    const T e = std::exp(z);
+    return e / (T(1) + e);
+}
+
 // Each activation has its own options type, so a run-time spec's options identify the layer.
 struct relu_options : shape_preserving_options {};
 struct sigmoid_options : shape_preserving_options {};
@@ -57,11 +66,7 @@ public:
 
     sigmoid_layer(const sigmoid_options&, shape in) : pointwise_layer<T, Dev, sigmoid_options>(in) {}
 
-    static T apply(T z) {
-        if (z >= T(0)) return T(1) / (T(1) + std::exp(-z));
-        const T e = std::exp(z);
-        return e / (T(1) + e);
-    }
+    static T apply(T z) { return logistic(z); }
 
     void forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y, phase) {
         ctx.pool().parallel_for(x.size(), 1.0, [&](index_t b, index_t e, int) {

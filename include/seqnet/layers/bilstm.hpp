@@ -11,6 +11,7 @@
 #pragma once
 
 #include <seqnet/backend/cpu/gemm.hpp>
+#include <seqnet/layers/activations.hpp>
 #include <seqnet/layers/layer_base.hpp>
 #include <seqnet/tensor/buffer.hpp>
 
@@ -197,7 +198,7 @@ private:
         for (auto& s : scratch_) s.resize(static_cast<std::size_t>(6 * opts_.hidden));
     }
 
-    static T sigmoid(T z) { return z >= T(0) ? T(1) / (T(1) + std::exp(-z)) : std::exp(z) / (T(1) + std::exp(z)); }
+    static T sigmoid(T z) { return logistic(z); }
 
     index_t direction_size() const {
         const index_t H4 = 4 * opts_.hidden;

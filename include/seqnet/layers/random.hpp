@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdint>
 #include <numbers>
+#include <span>
+#include <utility>
 
 namespace seqnet {
 
@@ -70,6 +72,13 @@ private:
 /// independent of how the batch is split across threads.
 inline double hashed_uniform(std::uint64_t seed, std::uint64_t counter) {
     return static_cast<double>(mix64(seed ^ mix64(counter)) >> 11) * 0x1.0p-53;
+}
+
+/// Fisher-Yates shuffle with the portable generator (std::shuffle's draws differ between standard
+/// libraries): the same seed gives the same order everywhere.
+template <class V>
+void shuffle(std::span<V> items, random_engine& rng) {
+    for (std::size_t i = items.size(); i-- > 1;) std::swap(items[i], items[rng.next() % std::uint64_t(i + 1)]);
 }
 
 }  // namespace seqnet

@@ -157,14 +157,21 @@ inline std::string reverse_complement(std::string_view seq, std::string_view nam
     return out;
 }
 
-/// Reverse complement of a one-hot (or any channels-by-length) array: RC(x)[c, l] = x[C-1-c, L-1-l].
-/// Correct for A,C,G,T (and for the A,G,C,T order), and for reverse-complement-paired feature maps.
+/// Reverse complement of a one-hot (or any channels-by-length) block, C x L row-major, into `out` (not
+/// overlapping `in`): RC(x)[c, l] = x[C-1-c, L-1-l]. Correct for A,C,G,T (and for the A,G,C,T order),
+/// and for reverse-complement-paired feature maps.
+template <class T>
+void reverse_complement(const T* in, T* out, std::size_t channels, std::size_t length) {
+    for (std::size_t c = 0; c < channels; ++c)
+        for (std::size_t l = 0; l < length; ++l) out[(channels - 1 - c) * length + (length - 1 - l)] = in[c * length + l];
+}
+
+/// The same for a C x L array.
 template <class T>
 xt::xtensor<T, 2> reverse_complement(const xt::xtensor<T, 2>& x) {
     const std::size_t C = x.shape()[0], L = x.shape()[1];
     xt::xtensor<T, 2> out = xt::xtensor<T, 2>::from_shape({C, L});
-    for (std::size_t c = 0; c < C; ++c)
-        for (std::size_t l = 0; l < L; ++l) out(C - 1 - c, L - 1 - l) = x(c, l);
+    reverse_complement(x.data(), out.data(), C, L);
     return out;
 }
 
@@ -173,9 +180,7 @@ template <class T>
 xt::xtensor<T, 3> reverse_complement(const xt::xtensor<T, 3>& x) {
     const std::size_t N = x.shape()[0], C = x.shape()[1], L = x.shape()[2];
     xt::xtensor<T, 3> out = xt::xtensor<T, 3>::from_shape({N, C, L});
-    for (std::size_t n = 0; n < N; ++n)
-        for (std::size_t c = 0; c < C; ++c)
-            for (std::size_t l = 0; l < L; ++l) out(n, C - 1 - c, L - 1 - l) = x(n, c, l);
+    for (std::size_t n = 0; n < N; ++n) reverse_complement(x.data() + n * C * L, out.data() + n * C * L, C, L);
     return out;
 }
 

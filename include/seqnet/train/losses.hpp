@@ -10,6 +10,7 @@
 // and masks NaN labels (seqnet::missing_label) itself, as the trainer needs.
 #pragma once
 
+#include <seqnet/layers/activations.hpp>
 #include <seqnet/tensor/view.hpp>
 
 #include <algorithm>
@@ -50,7 +51,7 @@ double binary_cross_entropy_with_logits(std::span<const T> logits, std::span<con
             continue;
         }
         const double z = logits[i], y = labels[i], w = weight(i);
-        const double s = z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z));
+        const double s = logistic(z);
         grad[i] = static_cast<T>((s * (1.0 + (w - 1.0) * y) - w * y) * scale);
     }
     return loss * scale;

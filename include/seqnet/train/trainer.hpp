@@ -15,6 +15,7 @@
 #pragma once
 
 #include <seqnet/data/dataset.hpp>
+#include <seqnet/layers/activations.hpp>
 #include <seqnet/layers/batchnorm.hpp>
 #include <seqnet/layers/random.hpp>
 #include <seqnet/train/losses.hpp>
@@ -83,7 +84,7 @@ namespace detail {
 /// The output activation that turns a loss's outputs into what metrics read.
 inline void to_probabilities(loss_kind kind, std::span<float> outputs, std::size_t row) {
     if (kind == loss_kind::binary_cross_entropy) {
-        for (auto& z : outputs) z = z >= 0 ? 1.0f / (1.0f + std::exp(-z)) : std::exp(z) / (1.0f + std::exp(z));
+        for (auto& z : outputs) z = logistic(z);
     } else if (kind == loss_kind::softmax_cross_entropy) {
         for (std::size_t r = 0; r + row <= outputs.size(); r += row) {
             float m = outputs[r];
@@ -95,8 +96,7 @@ inline void to_probabilities(loss_kind kind, std::span<float> outputs, std::size
     }
 }
 
-/// Copies rows of a dataset into a batch, reverse-complementing those `flip` marks (channel c <-> 3 - c,
-/// position l <-> L - 1 - l: the one-hot of the reverse complement).
+/// Copies rows of a dataset into a batch, reverse-complementing those `flip` marks.
 inline void gather_batch(const dataset& d, std::span<const index_t> rows, const std::vector<std::uint8_t>& flip,
                          float* x, float* y) {
     const index_t L = d.length(), T = d.task_count();
@@ -104,8 +104,7 @@ inline void gather_batch(const dataset& d, std::span<const index_t> rows, const 
         const float* in = d.input(rows[r]);
         float* out = x + static_cast<index_t>(r) * 4 * L;
         if (!flip.empty() && flip[r]) {
-            for (index_t c = 0; c < 4; ++c)
-                for (index_t l = 0; l < L; ++l) out[c * L + l] = in[(3 - c) * L + (L - 1 - l)];
+            reverse_complement(in, out, 4, static_cast<std::size_t>(L));
         } else {
             std::copy(in, in + 4 * L, out);
         }
@@ -230,8 +229,7 @@ train_report train(Model& model, context<cpu>& ctx, const dataset& training, con
 
     for (index_t epoch = 1; epoch <= o.epochs; ++epoch) {
         const auto e0 = std::chrono::steady_clock::now();
-        for (index_t i = N - 1; i > 0; --i)  // Fisher-Yates with seqnet's portable generator
-            std::swap(order[static_cast<std::size_t>(i)], order[static_cast<std::size_t>(rng.next() % std::uint64_t(i + 1))]);
+        shuffle(std::span<index_t>(order), rng);
         const index_t batches = (N + B - 1) / B;
         bar.start("epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs), long(batches));
         double loss_sum = 0.0;
