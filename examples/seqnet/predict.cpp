@@ -1,5 +1,6 @@
 // seqnet predict: score every sequence of a FASTA file with a model; one TSV row per sequence.
 #include "commands.hpp"
+#include "workflow.hpp"
 
 #include <seqnet/io/fasta.hpp>
 #include <seqnet/io/model_file.hpp>
@@ -9,28 +10,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-namespace {
-
-/// Where the rows go: standard output or a file, checked for write errors at the end.
-struct output {
-    std::FILE* f = stdout;
-    std::string name = "standard output";
-    explicit output(const std::string& path) {
-        if (path.empty() || path == "-") return;
-        f = std::fopen(path.c_str(), "w");
-        name = path;
-        if (!f) throw seqnet::format_error(path + ": cannot open for writing");
-    }
-    ~output() {
-        if (f != stdout) std::fclose(f);
-    }
-    void finish() const {
-        if (std::fflush(f) != 0 || std::ferror(f)) throw seqnet::format_error(name + ": write failed");
-    }
-};
-
-}  // namespace
 
 void seqnet::cli::add_predict(CLI::App& app) {
     auto* cmd = app.add_subcommand(
@@ -75,7 +54,7 @@ void seqnet::cli::add_predict(CLI::App& app) {
         // input of that layer.
         const bool ends_in_probabilities = std::holds_alternative<sigmoid_layer<float>>(model.layer(last)) ||
                                            std::holds_alternative<softmax_layer<float>>(model.layer(last));
-        output out(o->out);
+        output_file out(o->out);
         auto write_header = [&] {
             std::fprintf(out.f, "name");
             for (const auto& t : model.tasks()) std::fprintf(out.f, "\t%s", t.c_str());

@@ -18,35 +18,29 @@ dataset load_labelled(const std::string& fasta, const std::string& labels, ambig
 
 model_spec architecture_spec(const std::string& arch, index_t length, const std::vector<std::string>& tasks) {
     const auto count = static_cast<index_t>(tasks.size());
-    model_spec spec;
-    if (arch == "deepbind") {
-        zoo::deepbind m(count, length);
-        spec = io::model_spec_of(m, tasks);
-    } else if (arch == "deepsea") {
-        zoo::deepsea m(count, length);
-        spec = io::model_spec_of(m, tasks);
-    } else if (arch == "basset") {
-        zoo::basset m(count, length);
-        spec = io::model_spec_of(m, tasks);
-    } else if (arch == "danq") {
-        zoo::danq m(count, length);
-        spec = io::model_spec_of(m, tasks);
-    } else {
-        throw argument_error("unknown architecture '" + arch + "' (known: " + architecture_names + ")");
-    }
-    return spec;
+    auto spec = [&](auto model) { return io::model_spec_of(model, tasks); };
+    if (arch == "deepbind") return spec(zoo::deepbind(count, length));
+    if (arch == "deepsea") return spec(zoo::deepsea(count, length));
+    if (arch == "basset") return spec(zoo::basset(count, length));
+    if (arch == "danq") return spec(zoo::danq(count, length));
+    throw argument_error("unknown architecture '" + arch + "' (known: " + architecture_names + ")");
 }
 
 output_file::output_file(const std::filesystem::path& path) : name(path.string()) {
+    if (name.empty() || name == "-") {
+        f = stdout;
+        name = "standard output";
+        return;
+    }
     f = std::fopen(name.c_str(), "w");
     if (!f) throw format_error(name + ": cannot open for writing");
 }
 output_file::~output_file() {
-    if (f) std::fclose(f);
+    if (f && f != stdout) std::fclose(f);
 }
 void output_file::finish() {
-    const bool failed = std::ferror(f) != 0;
-    const bool closed = std::fclose(f) == 0;
+    const bool failed = std::fflush(f) != 0 || std::ferror(f) != 0;
+    const bool closed = f == stdout || std::fclose(f) == 0;
     f = nullptr;
     if (failed || !closed) throw format_error(name + ": write failed");
 }

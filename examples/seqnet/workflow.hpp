@@ -42,7 +42,8 @@ void write_fasta(const std::filesystem::path& path, const std::vector<std::strin
 void write_labels(const std::filesystem::path& path, const std::vector<std::string>& tasks,
                   const std::vector<std::string>& names, std::span<const float> labels);
 
-/// A file written with stdio, checked for write errors when finished.
+/// A file written with stdio, checked for write errors when finished; an empty path or "-" is
+/// standard output.
 struct output_file {
     std::FILE* f = nullptr;
     std::string name;

@@ -33,6 +33,9 @@ class batchnorm_layer : public layer_base<batchnorm_layer<T, Dev>, T, Dev, batch
 
 public:
     static constexpr std::string_view name = "batchnorm";
+    /// Its scale and shift are not weights: L1/L2 penalties leave them alone (a layer without this
+    /// member has its "weight" tensors penalised).
+    static constexpr bool penalised_weights = false;
 
     batchnorm_layer(const batchnorm_options& o, shape in) : base(o, in) {
         const auto C = static_cast<std::size_t>(in.channels);

@@ -16,7 +16,8 @@
 //                              dx = J^T dy (skipped when dx is empty); with grad_mode::parameters also
 //                              accumulates parameter gradients
 // Optional hooks, detected with `requires`: visit_buffers (non-learned state such as running
-// statistics), flops() (forward multiply-adds x 2 per sample), forward_fused / fuse_into (inference
+// statistics), penalised_weights (false: L1/L2 penalties skip its "weight" tensors), flops()
+// (forward multiply-adds x 2 per sample), forward_fused / fuse_into (inference
 // epilogue fusion, layers/fusion.hpp).
 //
 // A *layer spec* (conv1d<300, 19>, relu, maxpool<3>, ...) is the compile-time description that

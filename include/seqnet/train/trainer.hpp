@@ -16,7 +16,6 @@
 
 #include <seqnet/data/dataset.hpp>
 #include <seqnet/layers/activations.hpp>
-#include <seqnet/layers/batchnorm.hpp>
 #include <seqnet/layers/random.hpp>
 #include <seqnet/train/losses.hpp>
 #include <seqnet/train/metrics.hpp>
@@ -182,7 +181,11 @@ train_report train(Model& model, context<cpu>& ctx, const dataset& training, con
                                  "a prefix ending in '.' freezes a layer)");
     model.visit([&](auto& step) {
         using L = typename std::remove_cvref_t<decltype(step)>::layer_type;
-        if constexpr (!std::is_same_v<L, batchnorm_layer<float, cpu>>)
+        constexpr bool penalise = [] {
+            if constexpr (requires { L::penalised_weights; }) return L::penalised_weights;
+            else return true;
+        }();
+        if constexpr (penalise)
             step.layer.visit_parameters([&](std::string_view name, param_view<float> v, param_view<float>) {
                 if (name.starts_with("weight")) std::fill_n(penalised.begin() + (v.data - base), v.size(), std::uint8_t(1));
             });
