@@ -165,7 +165,7 @@ int main(int argc, char** argv) {
         else if (a.command == "run") {
             // name-spec: the same model built at run time from its spec (spec_model), to show what the
             // run-time layer list costs.
-            auto from_spec = [](auto typed) { return [typed]() mutable { return spec_model(io::model_spec_of(typed)); }; };
+            auto from_spec = [](auto typed) { return [typed]() mutable { return spec_model(model_spec_of(typed)); }; };
             if (a.model == "deepbind") run(a, [] { return bench::deepbind{}; });
             else if (a.model == "basset") run(a, [] { return bench::basset{}; });
             else if (a.model == "deepbind-spec") run(a, from_spec(bench::deepbind{}));

@@ -18,7 +18,7 @@ dataset load_labelled(const std::string& fasta, const std::string& labels, ambig
 
 model_spec architecture_spec(const std::string& arch, index_t length, const std::vector<std::string>& tasks) {
     const auto count = static_cast<index_t>(tasks.size());
-    auto spec = [&](auto model) { return io::model_spec_of(model, tasks); };
+    auto spec = [&](auto model) { return model_spec_of(model, tasks); };
     if (arch == "deepbind") return spec(zoo::deepbind(count, length));
     if (arch == "deepsea") return spec(zoo::deepsea(count, length));
     if (arch == "basset") return spec(zoo::basset(count, length));

@@ -1,6 +1,5 @@
 // After a warm-up pass, forward, backward and predict at the same batch size allocate nothing: every
 // operator new is counted, and any during the measured passes fails the test.
-#include <seqnet/io/model_file.hpp>
 #include <seqnet/seqnet.hpp>
 
 #include <atomic>
@@ -64,7 +63,7 @@ int main() {
     };
 
     // The same model built at run time from its spec: the std::visit walk must not allocate either.
-    spec_model runtime(io::model_spec_of(model));
+    spec_model runtime(model_spec_of(model));
     auto runtime_pass = [&] {
         runtime.forward(ctx, as_batch_view(x), phase::training);
         runtime.zero_grad();

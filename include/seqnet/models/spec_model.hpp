@@ -204,4 +204,23 @@ private:
 /// A float model on the CPU built from a spec.
 using spec_model = basic_spec_model<float, cpu>;
 
+/// The spec of any model: a spec_model's own, or one written from a sequential<>'s layers with the
+/// given task names (one per output value).
+template <class Model>
+model_spec model_spec_of(Model& model, std::vector<std::string> tasks = {}) {
+    if constexpr (requires { model.spec(); }) {
+        if (tasks.empty()) return model.spec();
+        model_spec s = model.spec();
+        s.tasks = std::move(tasks);
+        return s;
+    } else {
+        model_spec s{.input_length = model.input_shape().length, .input_channels = model.input_shape().channels,
+                     .tasks = std::move(tasks), .layers = {}};
+        if (s.tasks.empty())
+            for (index_t t = 0; t < model.output_shape().size(); ++t) s.tasks.push_back("task_" + std::to_string(t));
+        model.visit([&](auto& step) { s.layers.push_back({layer_options(step.layer.options()), {}}); });
+        return s;
+    }
+}
+
 }  // namespace seqnet

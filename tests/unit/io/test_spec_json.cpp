@@ -167,7 +167,7 @@ TEST_CASE("the example specs in examples/specs describe the zoo models", "[spec_
         spec_model from_file(io::read_spec(dir / file));
         CHECK(from_file.parameter_count() == model.parameter_count());
         CHECK(from_file.tasks().size() == std::size_t(model.output_shape().channels));
-        auto typed = io::model_spec_of(model);
+        auto typed = model_spec_of(model);
         std::get<dense_options>(typed.layers.back().options).units = dyn;  // the files say "tasks"
         typed.tasks = from_file.tasks();
         CHECK(io::spec_to_json(from_file.spec()) == io::spec_to_json(typed));
