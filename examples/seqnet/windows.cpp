@@ -7,6 +7,7 @@
 #include <seqnet/data/windows.hpp>
 #include <seqnet/io/bed.hpp>
 #include <seqnet/io/fai.hpp>
+#include <seqnet/io/labels.hpp>
 
 #include <cstdio>
 #include <memory>
@@ -103,8 +104,8 @@ void seqnet::cli::add_windows(CLI::App& app) {
                 labels.insert(labels.end(), l.begin(), l.end());
             }
             counts[part] = static_cast<index_t>(names.size());
-            write_fasta(dir / (std::string(parts[part]) + ".fa"), names, seqs);
-            write_labels(dir / (std::string(parts[part]) + ".tsv"), tasks, names, labels);
+            io::write_fasta(dir / (std::string(parts[part]) + ".fa"), names, seqs);
+            io::write_labels(dir / (std::string(parts[part]) + ".tsv"), tasks, names, labels);
         }
         const auto& s = w.summary;
         std::printf("%lld intervals -> %lld positive and %lld negative windows of %lld bp\n"

@@ -45,44 +45,13 @@ void output_file::finish() {
     if (failed || !closed) throw format_error(name + ": write failed");
 }
 
-void write_fasta(const std::filesystem::path& path, const std::vector<std::string>& names,
-                 const std::vector<std::string>& sequences) {
-    output_file fa(path);
-    for (std::size_t i = 0; i < sequences.size(); ++i) {
-        std::fprintf(fa.f, ">%s\n", names[i].c_str());
-        const std::string& s = sequences[i];
-        for (std::size_t p = 0; p < s.size(); p += 60)
-            std::fprintf(fa.f, "%.*s\n", static_cast<int>(std::min<std::size_t>(60, s.size() - p)), s.data() + p);
-    }
-    fa.finish();
-}
-
-void write_labels(const std::filesystem::path& path, const std::vector<std::string>& tasks,
-                  const std::vector<std::string>& names, std::span<const float> labels) {
-    output_file tsv(path);
-    std::fprintf(tsv.f, "name");
-    for (const auto& t : tasks) std::fprintf(tsv.f, "\t%s", t.c_str());
-    std::fprintf(tsv.f, "\n");
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        std::fprintf(tsv.f, "%s", names[i].c_str());
-        for (std::size_t t = 0; t < tasks.size(); ++t) {
-            const float v = labels[i * tasks.size() + t];
-            if (is_missing(v)) std::fputs("\tNA", tsv.f);
-            else if (v == 0.0f || v == 1.0f) std::fputs(v != 0.0f ? "\t1" : "\t0", tsv.f);
-            else std::fprintf(tsv.f, "\t%.9g", double(v));
-        }
-        std::fprintf(tsv.f, "\n");
-    }
-    tsv.finish();
-}
-
 void write_simulation(const simulated& sim, const std::filesystem::path& dir) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) throw format_error(dir.string() + ": cannot create directory: " + ec.message());
     const auto& names = sim.data.names();
-    write_fasta(dir / "sequences.fa", names, sim.sequences);
-    write_labels(dir / "labels.tsv", sim.data.tasks(), names, sim.data.labels());
+    io::write_fasta(dir / "sequences.fa", names, sim.sequences);
+    io::write_labels(dir / "labels.tsv", sim.data.tasks(), names, sim.data.labels());
     {
         output_file tsv(dir / "planted.tsv");
         std::fprintf(tsv.f, "name\tmotif\tstart\tend\tstrand\tsite\n");

@@ -35,13 +35,6 @@ void print_evaluation(std::FILE* out, const evaluation& ev);
 /// column, then one 0/1 column per motif) and planted.tsv (name, motif, start, end, strand, site).
 void write_simulation(const simulated& sim, const std::filesystem::path& dir);
 
-/// Writes sequences as FASTA, 60 bases a line.
-void write_fasta(const std::filesystem::path& path, const std::vector<std::string>& names,
-                 const std::vector<std::string>& sequences);
-/// Writes a label table: a name column, then one column per task (0/1 or the value; NA when missing).
-void write_labels(const std::filesystem::path& path, const std::vector<std::string>& tasks,
-                  const std::vector<std::string>& names, std::span<const float> labels);
-
 /// A file written with stdio, checked for write errors when finished; an empty path or "-" is
 /// standard output.
 struct output_file {

@@ -27,11 +27,13 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -384,6 +386,24 @@ inline std::vector<fasta_record> parse_fasta(std::string_view text, std::string 
             return parser.finish(r);
         },
         parser.source());
+}
+
+/// Writes records as FASTA, `width` bases a line (0: one line per sequence). Throws format_error naming
+/// the file when it cannot be written.
+inline void write_fasta(const std::filesystem::path& path, const std::vector<std::string>& names,
+                        const std::vector<std::string>& sequences, std::size_t width = 60) {
+    if (names.size() != sequences.size())
+        throw argument_error("write_fasta: " + std::to_string(names.size()) + " names for " +
+                             std::to_string(sequences.size()) + " sequences");
+    std::ofstream out(path, std::ios::binary);
+    if (!out) throw format_error(path.string() + ": cannot open for writing");
+    for (std::size_t i = 0; i < sequences.size(); ++i) {
+        out << '>' << names[i] << '\n';
+        const std::string& s = sequences[i];
+        const std::size_t step = width == 0 ? std::max<std::size_t>(s.size(), 1) : width;
+        for (std::size_t p = 0; p < s.size(); p += step) out.write(s.data() + p, std::streamsize(std::min(step, s.size() - p))).put('\n');
+    }
+    if (!out.flush()) throw format_error(path.string() + ": write failed");
 }
 
 }  // namespace seqnet::io

@@ -28,7 +28,9 @@
 #include <seqnet/io/text_file.hpp>
 
 #include <cstddef>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <span>
 #include <string>
 #include <string_view>
@@ -168,6 +170,40 @@ inline dataset make_dataset(const std::vector<fasta_record>& records, const labe
         d.add(rec.name, rec.sequence, std::span<const float>(labels.values.data() + r * tasks, tasks));
     }
     return d;
+}
+
+/// Writes a label table as read_labels reads it: a header "name" and the task names, then one row per
+/// sequence; 0 and 1 as such, other values with 9 significant digits, NA for a missing label.
+inline void write_labels(const std::filesystem::path& path, const std::vector<std::string>& tasks,
+                         const std::vector<std::string>& names, std::span<const float> values) {
+    if (values.size() != names.size() * tasks.size())
+        throw argument_error("write_labels: " + std::to_string(values.size()) + " values for " +
+                             std::to_string(names.size()) + " rows of " + std::to_string(tasks.size()) + " tasks");
+    std::ofstream out(path, std::ios::binary);
+    if (!out) throw format_error(path.string() + ": cannot open for writing");
+    out << "name";
+    for (const auto& t : tasks) out << '\t' << t;
+    out << '\n';
+    char number[32];
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        out << names[i];
+        for (std::size_t t = 0; t < tasks.size(); ++t) {
+            const float v = values[i * tasks.size() + t];
+            if (is_missing(v)) out << "\tNA";
+            else if (v == 0.0f || v == 1.0f) out << (v != 0.0f ? "\t1" : "\t0");
+            else {
+                std::snprintf(number, sizeof number, "\t%.9g", double(v));
+                out << number;
+            }
+        }
+        out << '\n';
+    }
+    if (!out.flush()) throw format_error(path.string() + ": write failed");
+}
+
+/// The table itself.
+inline void write_labels(const std::filesystem::path& path, const label_table& t) {
+    write_labels(path, t.tasks, t.names, t.values);
 }
 
 }  // namespace seqnet::io

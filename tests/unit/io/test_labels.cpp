@@ -162,3 +162,25 @@ TEST_CASE("labels: fuzzed tables either parse or throw seqnet::error", "[labels]
     CHECK(ok > 100);
     CHECK(failed > 100);
 }
+
+TEST_CASE("labels and FASTA written by seqnet read back the same", "[labels][fasta]") {
+    test::temp_dir dir("seqnet_write_labels");
+    const std::vector<std::string> names{"s1", "s2", "s3"}, tasks{"ctcf", "gata"};
+    const std::vector<float> values{1, 0, missing_label, 0.25f, 0, 1};
+    io::write_labels(dir.file("l.tsv"), tasks, names, values);
+    const auto t = io::read_labels(dir.file("l.tsv"));
+    CHECK(t.tasks == tasks);
+    CHECK(t.names == names);
+    REQUIRE(t.values.size() == values.size());
+    for (std::size_t i = 0; i < values.size(); ++i)
+        CHECK((is_missing(values[i]) ? is_missing(t.values[i]) : t.values[i] == values[i]));
+
+    const std::vector<std::string> seqs{std::string(130, 'A') + "cgtN", "ACGT"};
+    io::write_fasta(dir.file("s.fa"), {"a", "b"}, seqs, 60);
+    const auto records = io::read_fasta(dir.file("s.fa"));
+    REQUIRE(records.size() == 2);
+    CHECK(records[0].sequence == seqs[0]);
+    CHECK(records[1].name == "b");
+    CHECK_THROWS_WITH(io::write_labels(dir.file("x.tsv"), tasks, names, std::vector<float>{1}),
+                      Contains("1 values for 3 rows of 2 tasks"));
+}
