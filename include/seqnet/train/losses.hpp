@@ -130,7 +130,10 @@ double loss(loss_kind kind, std::span<const T> outputs, std::span<const T> label
             std::size_t row, std::vector<T>& mask, std::span<const T> pos_weight = {}) {
     const std::size_t n = outputs.size();
     if (labels.size() != n) throw shape_error("loss: " + std::to_string(n) + " outputs but " + std::to_string(labels.size()) + " labels");
-    mask.resize(2 * n);  // [0, n): the mask; [n, 2n): the labels with NaN replaced by 0
+    const std::size_t rows = row ? n / row : 0;
+    // [0, n): the mask; [n, 2n): the labels with NaN replaced by 0; [2n, 2n + rows): the row mask of
+    // softmax cross-entropy. Reused across calls, so that training allocates nothing per batch.
+    mask.resize(2 * n + rows);
     bool any_missing = false;
     for (std::size_t i = 0; i < n; ++i) {
         const bool missing = std::isnan(labels[i]);
@@ -149,11 +152,11 @@ double loss(loss_kind kind, std::span<const T> outputs, std::span<const T> label
         case loss_kind::mean_squared_error:
             return mean_squared_error<T>(outputs, clean(labels), grad, any_missing ? m : std::span<const T>{});
         case loss_kind::softmax_cross_entropy: {
-            const std::size_t rows = row ? outputs.size() / row : 0;
-            std::vector<T> row_mask;  // only built when labels are missing
+            std::span<T> row_mask;  // only needed when labels are missing
             if (any_missing) {
-                row_mask.assign(rows, T(1));
-                for (std::size_t i = 0; i < outputs.size(); ++i)
+                row_mask = {mask.data() + 2 * n, rows};
+                std::fill(row_mask.begin(), row_mask.end(), T(1));
+                for (std::size_t i = 0; i < n; ++i)
                     if (m[i] == T(0)) row_mask[i / row] = T(0);
             }
             return softmax_cross_entropy<T>(outputs, clean(labels), grad, row, row_mask);
