@@ -8,6 +8,7 @@
 // state_dict names. Works on conv outputs (C, L) and dense outputs (U, 1) alike.
 #pragma once
 
+#include <seqnet/backend/cpu/reduce.hpp>
 #include <seqnet/layers/layer_base.hpp>
 #include <seqnet/layers/fusion.hpp>
 
@@ -88,19 +89,14 @@ public:
             for (index_t c = c0; c < c1; ++c) {
                 T a, b;
                 if (ph == phase::training) {
-                    // Two-pass mean and variance in double: exact enough for long batches.
+                    // Two-pass mean and variance: rows summed in float vectors, rows added in double.
                     double sum = 0.0;
-                    for (index_t n = 0; n < N; ++n) {
-                        const T* r = x.row(n, c);
-                        for (index_t l = 0; l < L; ++l) sum += r[l];
-                    }
+                    for (index_t n = 0; n < N; ++n) sum += cpu_kernels::row_sum(x.row(n, c), L);
                     const double count = static_cast<double>(N * L);
                     const double mean = sum / count;
                     double ss = 0.0;
-                    for (index_t n = 0; n < N; ++n) {
-                        const T* r = x.row(n, c);
-                        for (index_t l = 0; l < L; ++l) ss += (r[l] - mean) * (r[l] - mean);
-                    }
+                    for (index_t n = 0; n < N; ++n)
+                        ss += cpu_kernels::row_sum_squared_deviation(x.row(n, c), L, T(mean));
                     const double var = ss / count;
                     const double inv_std = 1.0 / std::sqrt(var + opts_.eps);
                     batch_mean_[c] = mean;
@@ -131,15 +127,16 @@ public:
                 const double mean = training ? batch_mean_[c] : double(running_mean_[c]);
                 const double inv_std = training ? batch_inv_std_[c]
                                                 : 1.0 / std::sqrt(double(running_var_[c]) + opts_.eps);
-                double sum_dy = 0.0, sum_dy_xhat = 0.0;
+                // Rows are centred on the float nearest the mean; sum(dy * (x - mean)) is that sum plus
+                // (float mean - mean) * sum(dy).
+                const T centre = T(mean);
+                double sum_dy = 0.0, sum_dy_xc = 0.0;
                 for (index_t n = 0; n < N; ++n) {
-                    const T* xr = x.row(n, c);
-                    const T* g = dy.row(n, c);
-                    for (index_t l = 0; l < L; ++l) {
-                        sum_dy += g[l];
-                        sum_dy_xhat += g[l] * (xr[l] - mean) * inv_std;
-                    }
+                    const auto [s, d] = cpu_kernels::row_sum_and_centred_dot(dy.row(n, c), x.row(n, c), L, centre);
+                    sum_dy += s;
+                    sum_dy_xc += d;
                 }
+                const double sum_dy_xhat = (sum_dy_xc + (double(centre) - mean) * sum_dy) * inv_std;
                 if (mode == grad_mode::parameters) {
                     dgamma_[c] += T(sum_dy_xhat);
                     dbeta_[c] += T(sum_dy);
@@ -159,12 +156,13 @@ public:
                 const double count = static_cast<double>(N * L);
                 const double m_dy = sum_dy / count, m_dyx = sum_dy_xhat / count;
                 const double kd = double(gamma_[c]) * double(inv_std);
+                const double slope = -kd * inv_std * m_dyx, shift = -kd * m_dy;  // of (x - mean), constant
                 for (index_t n = 0; n < N; ++n) {
                     const T* xr = x.row(n, c);
                     const T* g = dy.row(n, c);
                     T* d = dx.row(n, c);
                     for (index_t l = 0; l < L; ++l)
-                        d[l] = T(kd * (double(g[l]) - m_dy - (double(xr[l]) - mean) * inv_std * m_dyx));
+                        d[l] = T(kd * double(g[l]) + slope * (double(xr[l]) - mean) + shift);
                 }
             }
         });

@@ -102,7 +102,7 @@ public:
         const double sample_flops = double(flops());
         if (mode == grad_mode::parameters) {
             constexpr index_t NR = gemm_shape<T>::nr;
-            const index_t panels = (ck + NR - 1) / NR;
+            const index_t panels = (cpu_kernels::weight_gradient_columns(geom_, db_ != nullptr) + NR - 1) / NR;
             if (panels >= 4 * ctx.threads()) backward_weights_by_columns(ctx, x, dy, panels);
             else backward_weights_by_samples(ctx, x, dy);
         }
@@ -120,16 +120,15 @@ private:
                                      index_t panels) {
         using namespace cpu_kernels;
         constexpr index_t NR = gemm_shape<T>::nr;
-        const index_t N = dy.batch, ck = geom_.patch();
+        const index_t N = dy.batch;
         dy_packed_.resize(static_cast<std::size_t>(packed_a_size<T>(opts_.filters, N * geom_.out_length)));
         ctx.pool().parallel_for(N, double(out_.size()), [&](index_t b, index_t e, int) {
             pack_output_gradient(geom_, dy.data, b, e, N, dy_packed_.data());
         });
+        const index_t columns = weight_gradient_columns(geom_, db_ != nullptr);
         ctx.pool().parallel_for(panels, double(flops()) * N / panels, [&](index_t b, index_t e, int w) {
-            conv1d_backward_weights(geom_, x.data, dy_packed_.data(), N, dw_, b * NR, std::min(ck, e * NR),
+            conv1d_backward_weights(geom_, x.data, dy_packed_.data(), N, dw_, db_, b * NR, std::min(columns, e * NR),
                                     workspaces_[w].gemm);
-            if (db_)
-                conv1d_backward_bias(geom_, dy.data, N, db_, opts_.filters * b / panels, opts_.filters * e / panels);
         });
     }
 
@@ -137,7 +136,7 @@ private:
     // their partial sums are added at the end.
     void backward_weights_by_samples(context<cpu>& ctx, const_batch_view<T> x, const_batch_view<T> dy) {
         using namespace cpu_kernels;
-        const index_t ck = geom_.patch(), F = opts_.filters, wsize = weight_size();
+        const index_t F = opts_.filters, wsize = weight_size();
         const index_t in_size = in_.size(), out_size = out_.size();
         std::array<bool, 256> used{};
         if (ctx.threads() > static_cast<int>(used.size())) throw argument_error("conv1d: more than 256 threads");
@@ -154,11 +153,8 @@ private:
                 dw = ws.dweight.data();
                 db = db_ ? ws.dbias.data() : nullptr;
             }
-            const index_t count = e - b;
-            ws.dy_packed.resize(static_cast<std::size_t>(packed_a_size<T>(F, count * geom_.out_length)));
-            pack_output_gradient(geom_, dy.data + b * out_size, 0, count, count, ws.dy_packed.data());
-            conv1d_backward_weights(geom_, x.data + b * in_size, ws.dy_packed.data(), count, dw, 0, ck, ws.gemm);
-            if (db) conv1d_backward_bias(geom_, dy.data + b * out_size, count, db, 0, F);
+            conv1d_backward_weights_streaming(geom_, x.data + b * in_size, dy.data + b * out_size, e - b, dw, db,
+                                              ws.gemm);
         });
         for (int w = 1; w < ctx.threads(); ++w) {
             if (!used[w]) continue;

@@ -124,6 +124,52 @@ TEST_CASE("conv1d matches the naive definition on random data, with threads", "[
     }
 }
 
+// The float kernels take different routes by size: the weight gradient splits columns (with the bias as
+// one more column) or samples (first layers), and the input gradient groups short outputs. Each route
+// against the plain definition: dW[f,c,k] = sum dy[n,f,j] x[n,c,j*s-p+k*d], db[f] = sum dy[n,f,j],
+// dx[n,c,i] = sum w[f,c,k] dy[n,f,j] over (j, k) reading i.
+TEST_CASE("conv1d backward matches the naive definition on every kernel route, with threads", "[conv1d]") {
+    struct cfg { index_t C, L, F, K, s, d; padding p; bool bias; };
+    for (auto g : {cfg{4, 600, 30, 19, 1, 1, valid, true}, cfg{4, 101, 16, 24, 1, 1, same, false},
+                   cfg{30, 77, 20, 11, 1, 1, same, true}, cfg{64, 46, 24, 7, 1, 1, valid, true},
+                   cfg{31, 46, 23, 7, 1, 1, valid, true}, cfg{40, 60, 12, 5, 2, 2, same, true}}) {
+        for (int threads : {1, 2, 3}) {
+            bound<conv1d_layer<float>> c(conv1d_options{g.F, g.K, g.p, g.s, g.d, g.bias}, {g.C, g.L});
+            c.set_params(test::random_vector<float>(c.params.size(), 3));
+            const index_t N = 9, Lout = c.layer.output_shape().length, pl = c.layer.receptive_field().pad_left;
+            auto x = test::random_vector<float>(N * g.C * g.L, 4);
+            auto dy = test::random_vector<float>(N * g.F * Lout, 5);
+            auto y = c.forward(x, N, phase::training, threads);
+            auto dx = c.backward(x, y, dy, N, threads);
+            std::vector<double> dw(static_cast<std::size_t>(g.F * g.C * g.K)), db(static_cast<std::size_t>(g.F)),
+                dx_ref(x.size());
+            for (index_t n = 0; n < N; ++n)
+                for (index_t f = 0; f < g.F; ++f)
+                    for (index_t j = 0; j < Lout; ++j) {
+                        const double gy = dy[(n * g.F + f) * Lout + j];
+                        db[f] += gy;
+                        for (index_t ch = 0; ch < g.C; ++ch)
+                            for (index_t k = 0; k < g.K; ++k) {
+                                const index_t i = j * g.s - pl + k * g.d;
+                                if (i < 0 || i >= g.L) continue;
+                                dw[(f * g.C + ch) * g.K + k] += gy * x[(n * g.C + ch) * g.L + i];
+                                dx_ref[(n * g.C + ch) * g.L + i] += gy * c.params[(f * g.C + ch) * g.K + k];
+                            }
+                    }
+            auto worst = [](const auto& got, const std::vector<double>& want, std::size_t offset = 0) {
+                double w = 0, scale = 1;
+                for (double v : want) scale = std::max(scale, std::abs(v));
+                for (std::size_t i = 0; i < want.size(); ++i) w = std::max(w, std::abs(got[offset + i] - want[i]));
+                return w / scale;
+            };
+            INFO("C=" << g.C << " L=" << g.L << " F=" << g.F << " K=" << g.K << " threads=" << threads);
+            CHECK(worst(c.grads, dw) < 1e-5);
+            if (g.bias) CHECK(worst(c.grads, db, dw.size()) < 1e-5);
+            CHECK(worst(dx, dx_ref) < 1e-5);
+        }
+    }
+}
+
 TEST_CASE("conv1d gradients match central finite differences", "[conv1d][gradcheck]") {
     struct cfg { index_t C, L, F, K, s, d; padding p; bool bias; };
     for (auto g : {cfg{4, 13, 3, 5, 1, 1, valid, true}, cfg{3, 17, 4, 4, 1, 1, same, true},

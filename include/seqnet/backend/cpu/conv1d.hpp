@@ -4,14 +4,17 @@
 // matrix is ever materialised (SCIENCE.md section 1 for the index maps):
 //   forward  Y[F x (n, Lout)] = W[F x CK] * Xcol[CK x (n, Lout)]   (B packed straight from x; a few
 //                                                                   samples per GEMM when Lout is short)
-//   dW       dW[F x CK]      += dY[F x (n, Lout)] * Xcol^T          (one GEMM over the whole batch)
-//   dX       dXcol_n[CK x Lout] = W^T * dY_n, scattered into dx     (sink adds tiles into dx rows)
+//   dW, db   [dW db][F x CK+1] += dY[F x (n, Lout)] * [Xcol^T 1]      (one GEMM over the whole batch;
+//                                                                   a column of ones gives the bias)
+//   dX       dXcol[CK x (n, Lout)] = W^T * dY, scattered into dx  (sink adds tiles into dx rows; a
+//                                                                   few samples per GEMM, as forward)
 // with CK = C_in * K and row (c, k) = c * K + k, the order of PyTorch's weight[f][c][k]. Forward and dX
 // split the batch across workers; dW splits its columns, so no partial sums need reducing.
 #pragma once
 
 #include <seqnet/backend/cpu/gemm.hpp>
 #include <seqnet/backend/cpu/pool.hpp>
+#include <seqnet/backend/cpu/reduce.hpp>
 #include <seqnet/config.hpp>
 
 #include <algorithm>
@@ -135,14 +138,17 @@ struct grouped_store_sink {
 /// row r = n * L_out + j, column (c, k): B[r, (c, k)] = x[n0 + n, c, j*s - p + k*d].
 /// A panel's columns are runs of consecutive taps of one channel, which (for dilation 1) read
 /// consecutive input positions: each row is a few short vector copies, not a gather.
+/// With `ones_column`, column CK is all ones, so the same GEMM sums dY over positions: the bias gradient.
 template <class T>
 struct im2col_transposed_packer {
     const T* x;  // first sample of the run
     conv1d_geometry g;
+    bool ones_column = false;
 
     void operator()(index_t k0, index_t kc, index_t col0, T* out) const {
         constexpr int NR = gemm_shape<T>::nr;
-        const index_t cols = std::min<index_t>(NR, g.patch() - col0);
+        const index_t cols = std::max<index_t>(0, std::min<index_t>(NR, g.patch() - col0));
+        const index_t ones = ones_column && g.patch() - col0 < NR ? g.patch() - col0 : -1;
         struct run_t {
             index_t q, length, row_offset, first_tap;  // columns [q, q + length) = taps of one channel
         } runs[NR];
@@ -163,6 +169,7 @@ struct im2col_transposed_packer {
                 gather_run(out + ru.q, xn + ru.row_offset, base + ru.first_tap, g.dilation, ru.length, g.in_length);
             }
             for (index_t q = cols; q < NR; ++q) out[q] = T(0);
+            if (ones >= 0) out[ones] = T(1);
             if (++j == g.out_length) {
                 j = 0;
                 ++n;
@@ -171,32 +178,68 @@ struct im2col_transposed_packer {
     }
 };
 
-/// Sink that adds dXcol tiles into dx (col2im): tile row (c, k), column j lands on dx[c, j*s - p + k*d].
+/// Sink that adds dXcol tiles of a group of samples into dx (col2im): tile row (c, k), column
+/// m * L_out + j lands on dx[m, c, j*s - p + k*d].
 template <class T>
 struct col2im_sink {
-    T* dx;  // C x L of one sample, pre-zeroed
+    T* dx;  // first sample of the group, C x L each, pre-zeroed
     conv1d_geometry g;
 
     void operator()(index_t i0, index_t j0, const T* tile, index_t rows, index_t cols, bool, bool) const {
         constexpr int NR = gemm_shape<T>::nr;
-        for (index_t r = 0; r < rows; ++r) {
-            const index_t row = i0 + r;
-            const index_t c = row / g.kernel, k = row % g.kernel;
-            T* dxc = dx + c * g.in_length;
-            const T* t = tile + r * NR;
-            const index_t start = g.input_pos(j0, k);
-            if (g.stride == 1) {
-                const index_t lo = std::clamp<index_t>(-start, 0, cols);
-                const index_t hi = std::clamp<index_t>(g.in_length - start, lo, cols);
-                T* d = dxc + start;
+        for (index_t q = 0; q < cols;) {
+            const index_t m = (j0 + q) / g.out_length, j = (j0 + q) % g.out_length;
+            const index_t run = std::min(cols - q, g.out_length - j);
+            T* dxm = dx + m * g.in_channels * g.in_length;
+            index_t c = i0 / g.kernel, k = i0 % g.kernel;  // row (c, k), advanced without dividing
+            for (index_t r = 0; r < rows; ++r) {
+                add_tap(dxm + c * g.in_length, tile + r * NR + q, g.input_pos(j, k), run);
+                if (++k == g.kernel) {
+                    k = 0;
+                    ++c;
+                }
+            }
+            q += run;
+        }
+    }
+
+    // dxc[start + t * s] += t[t] for the positions inside the row.
+    void add_tap(T* dxc, const T* t, index_t start, index_t run) const {
+        if (g.stride == 1) {
+            const index_t lo = std::clamp<index_t>(-start, 0, run);
+            const index_t hi = std::clamp<index_t>(g.in_length - start, lo, run);
+            T* d = dxc + start;
 #pragma GCC ivdep
-                for (index_t j = lo; j < hi; ++j) d[j] += t[j];
-                continue;
+            for (index_t j = lo; j < hi; ++j) d[j] += t[j];
+            return;
+        }
+        for (index_t j = 0; j < run; ++j) {
+            const index_t i = start + j * g.stride;
+            if (i >= 0 && i < g.in_length) dxc[i] += t[j];
+        }
+    }
+};
+
+/// Packs the B operand of the input gradient for a group of samples laid side by side:
+/// B[f, m * L_out + j] = dy[m, f, j].
+template <class T>
+struct grouped_output_gradient_packer {
+    const T* dy;  // first sample of the group
+    conv1d_geometry g;
+    index_t total_cols;
+
+    void operator()(index_t k0, index_t kc, index_t j0, T* out) const {
+        constexpr int NR = gemm_shape<T>::nr;
+        const index_t cols = std::min<index_t>(NR, total_cols - j0);
+        for (index_t r = 0; r < kc; ++r, out += NR) {
+            const index_t f = k0 + r;
+            for (index_t q = 0; q < cols;) {
+                const index_t m = (j0 + q) / g.out_length, j = (j0 + q) % g.out_length;
+                const index_t run = std::min(cols - q, g.out_length - j);
+                copy_short(out + q, dy + (m * g.filters + f) * g.out_length + j, run);
+                q += run;
             }
-            for (index_t j = 0; j < cols; ++j) {
-                const index_t i = start + j * g.stride;
-                if (i >= 0 && i < g.in_length) dxc[i] += t[j];
-            }
+            for (index_t q = cols; q < NR; ++q) out[q] = T(0);
         }
     }
 };
@@ -214,7 +257,6 @@ template <class T>
 struct conv1d_workspace {
     gemm_workspace<T> gemm;
     aligned_buffer<T> conv_out;  // one sample's pre-pooling output (fused pooling only)
-    aligned_buffer<T> dy_packed;  // this worker's samples of dY (weight gradient split by samples)
     aligned_buffer<T> dweight, dbias;  // this worker's partial sums (weight gradient split by samples)
 };
 
@@ -265,42 +307,87 @@ void pack_output_gradient(const conv1d_geometry& g, const T* dy, index_t n_begin
                   n * g.out_length, N * g.out_length);
 }
 
-/// Weight gradient columns [col_begin, col_end) of (c, k), summed over all N samples, added into
-/// dw (F x CK): dW += [dY_0 ... dY_N-1] * [Xcol_0 ... Xcol_N-1]^T, one GEMM with K = N * L_out, so each
-/// block of dW stays in cache for the whole batch. `dy_packed` is pack_output_gradient's result.
+/// Packs one K-block of the same A operand (columns n * L_out + j of samples laid end to end) for
+/// gemm_packing_a: the output gradient is read once, and its packed copy never leaves the cache.
 template <class T>
-void conv1d_backward_weights(const conv1d_geometry& g, const T* x, const T* dy_packed, index_t N, T* dw,
-                             index_t col_begin, index_t col_end, gemm_workspace<T>& ws) {
-    gemm<T>(0, g.filters, col_begin, col_end, N * g.out_length, dy_packed, im2col_transposed_packer<T>{x, g},
-            store_sink<T>{dw, g.patch(), 1, true, {}}, ws);
-}
+struct output_gradient_packer {
+    const T* dy;  // first sample of the run
+    conv1d_geometry g;
 
-/// db[f] += sum over samples and positions of dy[n, f, j], for filters [f_begin, f_end).
-template <class T>
-void conv1d_backward_bias(const conv1d_geometry& g, const T* dy, index_t N, T* db, index_t f_begin,
-                          index_t f_end) {
-    for (index_t f = f_begin; f < f_end; ++f) {
-        T s = 0;
-        for (index_t n = 0; n < N; ++n) {
-            const T* row = dy + (n * g.filters + f) * g.out_length;
-            for (index_t j = 0; j < g.out_length; ++j) s += row[j];
+    void operator()(index_t f_begin, index_t f_end, index_t k0, index_t kc, T* out) const {
+        constexpr int MR = gemm_shape<T>::mr;
+        for (index_t f0 = f_begin; f0 < f_end; f0 += MR, out += kc * MR) {
+            const index_t rows = std::min<index_t>(MR, f_end - f0);
+            for (index_t q = 0; q < kc;) {
+                const index_t n = (k0 + q) / g.out_length, j = (k0 + q) % g.out_length;
+                const index_t run = std::min(kc - q, g.out_length - j);
+                const T* src = dy + (n * g.filters + f0) * g.out_length + j;
+                T* o = out + q * MR;
+                for (index_t r = 0; r < rows; ++r, src += g.out_length)
+                    for (index_t t = 0; t < run; ++t) o[t * MR + r] = src[t];
+                for (index_t r = rows; r < MR; ++r)
+                    for (index_t t = 0; t < run; ++t) o[t * MR + r] = T(0);
+                q += run;
+            }
         }
-        db[f] += s;
     }
+};
+
+/// Sink adding weight-gradient tiles into dw (F x CK); column CK, when present, is the bias gradient.
+template <class T>
+struct weight_gradient_sink {
+    T* dw;
+    T* db;  // null: no bias column
+    index_t patch;
+
+    void operator()(index_t i0, index_t j0, const T* tile, index_t rows, index_t cols, bool, bool) const {
+        constexpr int NR = gemm_shape<T>::nr;
+        const index_t weight_cols = std::clamp<index_t>(patch - j0, 0, cols);
+        for (index_t r = 0; r < rows; ++r) {
+            const index_t f = i0 + r;
+            if (weight_cols > 0) store_row(dw + f * patch + j0, tile + r * NR, weight_cols, true, false, {}, f);
+            if (weight_cols < cols) db[f] += tile[r * NR + weight_cols];
+        }
+    }
+};
+
+/// Columns of the weight-gradient GEMM: the CK weights, and one more for the bias when `db` is set.
+inline index_t weight_gradient_columns(const conv1d_geometry& g, bool bias) { return g.patch() + (bias ? 1 : 0); }
+
+/// Weight gradient columns [col_begin, col_end) of (c, k), summed over all N samples, added into
+/// dw (F x CK) and, for column CK, db: dW += [dY_0 ... dY_N-1] * [Xcol_0 ... Xcol_N-1]^T, one GEMM with
+/// K = N * L_out, so each block of dW stays in cache for the whole batch. `dy_packed` is
+/// pack_output_gradient's result, shared by workers that split the columns.
+template <class T>
+void conv1d_backward_weights(const conv1d_geometry& g, const T* x, const T* dy_packed, index_t N, T* dw, T* db,
+                             index_t col_begin, index_t col_end, gemm_workspace<T>& ws) {
+    gemm<T>(0, g.filters, col_begin, col_end, N * g.out_length, dy_packed,
+            im2col_transposed_packer<T>{x, g, db != nullptr}, weight_gradient_sink<T>{dw, db, g.patch()}, ws);
 }
 
-/// Input gradient of samples [n_begin, n_end): dx = conv^T(dy). `wt_packed` is pack_a of W^T (CK x F).
+/// The same over all columns for one worker's run of N samples, packing dY block by block.
+template <class T>
+void conv1d_backward_weights_streaming(const conv1d_geometry& g, const T* x, const T* dy, index_t N, T* dw, T* db,
+                                       gemm_workspace<T>& ws) {
+    gemm_packing_a<T>(0, g.filters, 0, weight_gradient_columns(g, db != nullptr), N * g.out_length,
+                      output_gradient_packer<T>{dy, g}, im2col_transposed_packer<T>{x, g, db != nullptr},
+                      weight_gradient_sink<T>{dw, db, g.patch()}, ws);
+}
+
+/// Input gradient of samples [n_begin, n_end): dx = conv^T(dy), a group of samples per GEMM as in the
+/// forward pass. `wt_packed` is pack_a of W^T (CK x F).
 template <class T>
 void conv1d_backward_input(const conv1d_geometry& g, const T* dy, const T* wt_packed, T* dx,
                            index_t n_begin, index_t n_end, conv1d_workspace<T>& ws) {
     const index_t in_size = g.in_channels * g.in_length;
     const index_t out_size = g.filters * g.out_length;
-    for (index_t n = n_begin; n < n_end; ++n) {
+    const index_t group = forward_group<T>(g);
+    for (index_t n = n_begin; n < n_end; n += group) {
+        const index_t count = std::min(group, n_end - n), cols = count * g.out_length;
         T* dxn = dx + n * in_size;
-        std::fill(dxn, dxn + in_size, T(0));
-        gemm<T>(0, g.patch(), g.out_length, g.filters, wt_packed,
-                strided_b_packer<T>{{dy + n * out_size, g.out_length, 1}, g.out_length},
-                col2im_sink<T>{dxn, g}, ws.gemm);
+        std::fill(dxn, dxn + count * in_size, T(0));
+        gemm<T>(0, g.patch(), cols, g.filters, wt_packed,
+                grouped_output_gradient_packer<T>{dy + n * out_size, g, cols}, col2im_sink<T>{dxn, g}, ws.gemm);
     }
 }
 

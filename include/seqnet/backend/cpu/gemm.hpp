@@ -135,23 +135,32 @@ inline void micro_kernel(index_t kc, const T* __restrict a, const T* __restrict 
         for (int v = 0; v < NV; ++v) acc[r][v].store_aligned(tile + r * NV * W + v * W);
 }
 
-/// Per-thread scratch for gemm(): the packed B block and one output tile.
+/// Per-thread scratch for gemm(): the packed B block, one output tile, and the packed A block of
+/// gemm_packing_a().
 template <class T>
 struct gemm_workspace {
     aligned_buffer<T> b_block;
+    aligned_buffer<T> a_block;
     aligned_buffer<T> tile;
+};
+
+/// Where the micro-kernel finds the K-block of A's row panels: the panel of rows [m_begin + p * MR, ...)
+/// starts at first + p * panel_stride.
+template <class T>
+struct a_panels {
+    const T* first;
+    index_t panel_stride;
 };
 
 /// The driver, BLIS's loop order: column blocks of NC (so the C block stays in L2 across all of K),
 /// K-blocks of KC (B block packed once, reused by every row panel), then MR x NR micro-tiles.
-/// `a_packed` is pack_a's output for all M rows and K columns; rows [m_begin, m_end) (m_begin a
-/// multiple of MR) and columns [n_begin, n_end) are computed. `pack_b(k0, kc, j0, out)` packs a kc x NR
-/// panel starting at column j0. `sink(i0, j0, tile, rows, cols, first_k_block, last_k_block)`
-/// receives each MR x NR tile (row-major, stride NR) for every K-block; `rows` and `cols` are the
-/// valid extents.
-template <class T, class PackB, class Sink>
-void gemm(index_t m_begin, index_t m_end, index_t n_begin, index_t n_end, index_t K, const T* a_packed,
-          const PackB& pack_b, Sink&& sink, gemm_workspace<T>& ws) {
+/// `a_block(k0, kc)` gives the a_panels of rows [m_begin, m_end) (m_begin a multiple of MR) for one
+/// K-block; `pack_b(k0, kc, j0, out)` packs a kc x NR panel starting at column j0.
+/// `sink(i0, j0, tile, rows, cols, first_k_block, last_k_block)` receives each MR x NR tile (row-major,
+/// stride NR) for every K-block; `rows` and `cols` are the valid extents.
+template <class T, class ABlock, class PackB, class Sink>
+void gemm_blocked(index_t m_begin, index_t m_end, index_t n_begin, index_t n_end, index_t K, ABlock&& a_block,
+                  const PackB& pack_b, Sink&& sink, gemm_workspace<T>& ws) {
     using shape_t = gemm_shape<T>;
     constexpr int MR = shape_t::mr, NR = shape_t::nr;
     constexpr index_t KC = shape_t::kc, NC = shape_t::nc;
@@ -174,17 +183,50 @@ void gemm(index_t m_begin, index_t m_end, index_t n_begin, index_t n_end, index_
             const index_t kc = std::min(KC, K - k0);
             T* bp = ws.b_block.data();
             for (index_t q = 0; q < n_panels; ++q) pack_b(k0, kc, jc + q * NR, bp + q * kc * NR);
+            const a_panels<T> a = a_block(k0, kc);
             const bool first = k0 == 0, last = k0 + kc >= K;
             for (index_t q = 0; q < n_panels; ++q) {
                 const index_t j0 = jc + q * NR;
                 const index_t cols = std::min<index_t>(NR, n_end - j0);
-                for (index_t i0 = m_begin; i0 < m_end; i0 += MR) {
-                    micro_kernel(kc, a_packed + i0 * K + k0 * MR, bp + q * kc * NR, tile);
+                const T* ap = a.first;
+                for (index_t i0 = m_begin; i0 < m_end; i0 += MR, ap += a.panel_stride) {
+                    micro_kernel(kc, ap, bp + q * kc * NR, tile);
                     sink(i0, j0, tile, std::min<index_t>(MR, m_end - i0), cols, first, last);
                 }
             }
         }
     }
+}
+
+/// C = A * B with A packed once for the whole call: `a_packed` is pack_a's output for all M rows and
+/// K columns; rows [m_begin, m_end) (m_begin a multiple of MR) and columns [n_begin, n_end) are computed.
+template <class T, class PackB, class Sink>
+void gemm(index_t m_begin, index_t m_end, index_t n_begin, index_t n_end, index_t K, const T* a_packed,
+          const PackB& pack_b, Sink&& sink, gemm_workspace<T>& ws) {
+    constexpr int MR = gemm_shape<T>::mr;
+    gemm_blocked<T>(
+        m_begin, m_end, n_begin, n_end, K,
+        [&](index_t k0, index_t) { return a_panels<T>{a_packed + m_begin * K + k0 * MR, K * MR}; }, pack_b,
+        std::forward<Sink>(sink), ws);
+}
+
+/// C = A * B with A packed one K-block at a time, for an A read once and too large to pack whole (a
+/// weight gradient's output gradient over the batch): `pack_a(i_begin, i_end, k0, kc, out)` writes the
+/// kc-column block of rows [i_begin, i_end) as MR-row panels of kc x MR values, zero past i_end. With
+/// more than NC columns A is packed again for each column block.
+template <class T, class PackA, class PackB, class Sink>
+void gemm_packing_a(index_t m_begin, index_t m_end, index_t n_begin, index_t n_end, index_t K,
+                    const PackA& pack_a_block, const PackB& pack_b, Sink&& sink, gemm_workspace<T>& ws) {
+    constexpr int MR = gemm_shape<T>::mr;
+    constexpr index_t KC = gemm_shape<T>::kc;
+    ws.a_block.resize(static_cast<std::size_t>(round_up(m_end - m_begin, MR) * std::min(K, KC)));
+    gemm_blocked<T>(
+        m_begin, m_end, n_begin, n_end, K,
+        [&](index_t k0, index_t kc) {
+            pack_a_block(m_begin, m_end, k0, kc, ws.a_block.data());
+            return a_panels<T>{ws.a_block.data(), kc * MR};
+        },
+        pack_b, std::forward<Sink>(sink), ws);
 }
 
 /// All columns [0, N).
