@@ -7,4 +7,5 @@
 #include <seqnet/layers.hpp>
 #include <seqnet/models.hpp>
 #include <seqnet/train.hpp>
+#include <seqnet/interpret.hpp>
 #include <seqnet/testing/gradcheck.hpp>

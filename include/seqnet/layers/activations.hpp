@@ -51,8 +51,16 @@ public:
     void backward(context<cpu>& ctx, const_batch_view<T>, const_batch_view<T> y, const_batch_view<T> dy,
                   batch_view<T> dx, grad_mode) {
         if (dx.empty()) return;
+        // Vector selects: a branch per element mispredicts on real activations (half of them zero).
+        using batch = xsimd::batch<T>;
+        constexpr index_t W = batch::size;
         ctx.pool().parallel_for(y.size(), 1.0, [&](index_t b, index_t e, int) {
-            for (index_t i = b; i < e; ++i) dx.data[i] = y.data[i] > T(0) ? dy.data[i] : T(0);
+            index_t i = b;
+            for (; i + W <= e; i += W)
+                xsimd::select(batch::load_unaligned(y.data + i) > batch(T(0)), batch::load_unaligned(dy.data + i),
+                              batch(T(0)))
+                    .store_unaligned(dx.data + i);
+            for (; i < e; ++i) dx.data[i] = y.data[i] > T(0) ? dy.data[i] : T(0);
         });
     }
 

@@ -54,10 +54,16 @@ public:
         const index_t rows = x.batch * in_.channels;
         ctx.pool().parallel_for(rows, double(in_.length), [&](index_t b, index_t e, int) {
             for (index_t r = b; r < e; ++r) {
+                const T* xr = x.data + r * in_.length;
+                const T* g = dy.data + r * out_.length;
                 T* d = dx.data + r * in_.length;
+                if (opts_.step() >= opts_.size) {
+                    cpu_kernels::maxpool_row_backward_disjoint(xr, g, d, in_.length, out_.length, opts_.size,
+                                                               opts_.step());
+                    continue;
+                }
                 std::fill(d, d + in_.length, T(0));
-                cpu_kernels::maxpool_row_backward(x.data + r * in_.length, dy.data + r * out_.length, d,
-                                                  out_.length, opts_.size, opts_.step());
+                cpu_kernels::maxpool_row_backward(xr, g, d, out_.length, opts_.size, opts_.step());
             }
         });
     }

@@ -93,6 +93,12 @@ public:
 
     /// The 2F-filter bank this layer runs (filter 2F-1-f is filter f reverse-complemented).
     const conv1d_layer<T, Dev>& bank() const { return bank_; }
+    conv1d_layer<T, Dev>& bank() { return bank_; }
+    /// Both strands' outputs (2F channels) of the last forward pass of `batch` samples, before max or
+    /// sum combined them (strands::max and strands::sum only): what a rule for the combination needs.
+    const_batch_view<T> strand_outputs(index_t batch) const {
+        return {full_.data(), batch, bank_.output_shape()};
+    }
 
     void forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y, phase ph) {
         build_bank();

@@ -164,16 +164,19 @@ public:
 
     /// Inference fast path: conv or dense layers followed by batch norm, ReLU, max pooling, dropout
     /// or flatten run as one fused pass. Returns the output (valid until the next pass). Does not
-    /// keep intermediate activations: use forward() before backward() or visitors.
-    const_batch_view<T, Dev> predict(context<Dev>& ctx, const_batch_view<T, Dev> x) {
+    /// keep intermediate activations: use forward() before backward() or visitors. With `layers`
+    /// below depth(), runs only the first `layers` layers and returns the input of the next (the
+    /// logits under an output sigmoid, or an embedding).
+    const_batch_view<T, Dev> predict(context<Dev>& ctx, const_batch_view<T, Dev> x, std::size_t layers = ~std::size_t(0)) {
         expect_shape(x, input_shape(), "model input");
         for (auto& b : predict_) b.resize(static_cast<std::size_t>(x.batch * largest_shape()));
+        const std::size_t end = std::min(layers, depth());
         const_batch_view<T, Dev> cur = x;
         int side = 0;
         std::size_t next = 0;  // first layer not yet run
         self().for_each_layer([&](auto i, auto& l) {
             using L = std::remove_cvref_t<decltype(l)>;
-            if (i < next) return;  // absorbed into an earlier layer's epilogue
+            if (i < next || i >= end) return;  // absorbed into an earlier layer's epilogue, or not asked for
             std::size_t last = i;
             batch_view<T, Dev> out{};
             if constexpr (detail::has_fused_forward<L>) {
@@ -183,6 +186,10 @@ public:
                 self().for_each_layer([&](auto j, auto& follower) {
                     using F = std::remove_cvref_t<decltype(follower)>;
                     if (j <= i || !open) return;
+                    if (j >= end) {
+                        open = false;
+                        return;
+                    }
                     if constexpr (detail::has_fuse_into<F>) {
                         if (follower.fuse_into(e)) {
                             last = j;

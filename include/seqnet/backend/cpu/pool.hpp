@@ -10,16 +10,9 @@
 
 #include <xsimd/xsimd.hpp>
 
-namespace seqnet::cpu_kernels {
+#include <algorithm>
 
-/// Index of the first maximum of x[begin], x[begin+1], ..., x[begin+size-1].
-template <class T>
-inline index_t argmax_first(const T* x, index_t begin, index_t size) {
-    index_t best = begin;
-    for (index_t k = 1; k < size; ++k)
-        if (x[begin + k] > x[best]) best = begin + k;
-    return best;
-}
+namespace seqnet::cpu_kernels {
 
 /// max(x[0], ..., x[size-1]); vectorised for long windows (global pooling).
 template <class T>
@@ -40,9 +33,40 @@ inline T window_max(const T* x, index_t size) {
     return m;
 }
 
+/// Index of the first maximum of x[begin], x[begin+1], ..., x[begin+size-1]. Short windows are
+/// scanned without branches: on real activations which position wins is random, and a mispredicted
+/// branch per window cost more than the rest of the backward pass. Long windows (global pooling) find
+/// the maximum with vectors, then its first occurrence.
+template <class T>
+inline index_t argmax_first(const T* x, index_t begin, index_t size) {
+    if (size >= 4 * index_t(xsimd::batch<T>::size)) {
+        const T top = window_max(x + begin, size);
+        for (index_t k = 0; k < size; ++k)
+            if (x[begin + k] == top) return begin + k;  // not found only for NaN: fall through
+    }
+    index_t best = 0;
+    T top = x[begin];
+    for (index_t k = 1; k < size; ++k) {
+        const T v = x[begin + k];
+        const index_t higher = v > top;  // strict: a tie keeps the first
+        best += higher * (k - best);
+        top = v > top ? v : top;
+    }
+    return begin + best;
+}
+
 template <class T>
 inline void maxpool_row_forward(const T* x, T* y, index_t out_length, index_t size, index_t stride) {
     for (index_t j = 0; j < out_length; ++j) y[j] = window_max(x + j * stride, size);
+}
+
+/// Windows that do not overlap (stride >= size): writes the whole dx row, dy[j] at the winner of
+/// window j and zero everywhere else (no read-modify-write of dx).
+template <class T>
+inline void maxpool_row_backward_disjoint(const T* x, const T* dy, T* dx, index_t in_length, index_t out_length,
+                                          index_t size, index_t stride) {
+    std::fill(dx, dx + in_length, T(0));
+    for (index_t j = 0; j < out_length; ++j) dx[argmax_first(x, j * stride, size)] = dy[j];
 }
 
 /// dx[winner of window j] += dy[j]; dx must already hold its other contributions (or zeros).

@@ -1,0 +1,10 @@
+// seqnet/interpret.hpp -- module header: attribution methods written once for every model.
+#pragma once
+#include <seqnet/interpret/deeplift.hpp>
+#include <seqnet/interpret/gradients.hpp>
+#include <seqnet/interpret/integrated_gradients.hpp>
+#include <seqnet/interpret/ism.hpp>
+#include <seqnet/interpret/references.hpp>
+#include <seqnet/interpret/result.hpp>
+#include <seqnet/interpret/saliency.hpp>
+#include <seqnet/interpret/target.hpp>
