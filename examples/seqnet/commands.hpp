@@ -14,6 +14,7 @@ void add_train(CLI::App& app);
 void add_evaluate(CLI::App& app);
 void add_demo(CLI::App& app);
 void add_windows(CLI::App& app);
+void add_interpret(CLI::App& app);
 
 /// Threads to use when the user does not say: every core.
 int default_threads();

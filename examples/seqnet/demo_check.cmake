@@ -1,5 +1,6 @@
-# Runs `seqnet demo` and checks what the issue promises: every planted-motif task reaches a test AUROC of
-# at least 0.95, and the demo writes its model, data, curves and summary.
+# Runs `seqnet demo` and checks what the issues promise: every planted-motif task reaches a test AUROC of
+# at least 0.95, the explanations of the best positives put at least 0.7 of their positive attribution
+# inside the planted sites, and the demo writes its model, data, curves, pictures and summary.
 #   cmake -DSEQNET=<seqnet binary> -DOUT=<folder> -P demo_check.cmake
 cmake_minimum_required(VERSION 3.20)
 file(REMOVE_RECURSE ${OUT})
@@ -35,3 +36,27 @@ endforeach()
 if(tasks LESS 3)
   message(FATAL_ERROR "expected at least 3 tasks, found ${tasks}")
 endif()
+# The interpretation stage: pictures and scores written, and most of the positive attribution of the
+# best-scored positives inside the planted sites (mean over tasks, at least 0.7 for both methods).
+if(NOT EXISTS ${OUT}/interpretation/attributions.npz)
+  message(FATAL_ERROR "seqnet demo did not write interpretation/attributions.npz")
+endif()
+file(GLOB logos ${OUT}/interpretation/*_deepshap.svg)
+file(GLOB heatmaps ${OUT}/interpretation/*_ism.svg)
+list(LENGTH logos n_logos)
+list(LENGTH heatmaps n_heatmaps)
+if(n_logos LESS 3 OR NOT n_logos EQUAL n_heatmaps)
+  message(FATAL_ERROR "expected a DeepLIFT-SHAP logo and an ISM heatmap per explained sequence, found ${n_logos} and ${n_heatmaps}")
+endif()
+string(REGEX MATCH "mean +DeepLIFT-SHAP ([0-9.]+) +ISM ([0-9.]+)" found "${out}")
+if(NOT found)
+  message(FATAL_ERROR "seqnet demo did not print the fractions of attribution inside planted sites")
+endif()
+foreach(pair "DeepLIFT-SHAP;${CMAKE_MATCH_1}" "ISM;${CMAKE_MATCH_2}")
+  list(GET pair 0 method)
+  list(GET pair 1 fraction)
+  if(fraction LESS 0.7)
+    message(FATAL_ERROR "${method}: mean fraction of positive attribution inside planted sites ${fraction} < 0.7")
+  endif()
+  message(STATUS "${method}: mean fraction of positive attribution inside planted sites ${fraction} >= 0.7")
+endforeach()

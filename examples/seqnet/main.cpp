@@ -7,6 +7,7 @@
 //   seqnet import   --spec SPEC.json --weights WEIGHTS --out MODEL.safetensors
 //   seqnet info     MODEL.safetensors
 //   seqnet predict  --model MODEL.safetensors --fasta SEQS.fa > predictions.tsv
+//   seqnet interpret --model MODEL.safetensors --fasta SEQS.fa --method deepshap --out PREFIX
 //
 // Errors go to standard error as one line naming the file, record or tensor, with exit status 1;
 // usage errors exit with status 2.
@@ -30,7 +31,7 @@ int main(int argc, char** argv) {
                  ": deep learning models for DNA sequences.\n"
                  "Try everything on built-in data with `demo`. Train on your own data with `windows` (peaks and a\n"
                  "genome) or `simulate`, then `train` and `evaluate`; bring a PyTorch model over with `import`;\n"
-                 "inspect a model with `info` and score sequences with `predict`.\n"
+                 "inspect a model with `info`, score sequences with `predict` and explain them with `interpret`.\n"
                  "Run `seqnet COMMAND --help` for a command's options.",
                  "seqnet"};
     app.set_version_flag("--version", SEQNET_VERSION_STRING);
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
     seqnet::cli::add_train(app);
     seqnet::cli::add_evaluate(app);
     seqnet::cli::add_windows(app);
+    seqnet::cli::add_interpret(app);
     seqnet::cli::add_demo(app);
     // The overview lists each command by its first line; the rest of its text ends its own --help.
     for (CLI::App* cmd : app.get_subcommands({})) {

@@ -1,6 +1,7 @@
 // seqnet/interpret.hpp -- module header: attribution methods written once for every model.
 #pragma once
 #include <seqnet/interpret/deeplift.hpp>
+#include <seqnet/interpret/fast_ism.hpp>
 #include <seqnet/interpret/gradients.hpp>
 #include <seqnet/interpret/integrated_gradients.hpp>
 #include <seqnet/interpret/ism.hpp>

@@ -10,12 +10,13 @@
 // Every .npy member is version 1.0, 2.0 or 3.0 with a dict header that is parsed, not evaluated, and a
 // dtype among f2 f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1, little- or big-endian; values are converted to float32
 // (float16 exactly, subnormals, infinities and NaN included) and Fortran-order arrays are reordered into
-// C order. named_tensor::dtype keeps the stored type (F16, F64, I64, BOOL...).
+// C order. named_tensor::dtype keeps the stored type (F16, F64, I64, BOOL...). Unicode string arrays
+// ('<U n', as numpy stores str arrays) are read as dtype "STR" into named_tensor::strings, UTF-8.
 //
-// write_npz writes each tensor as a little-endian float32, C-order .npy 1.0 member whose data starts at a
-// multiple of 64 bytes (as numpy aligns it), deflated (compress = true, like savez_compressed) or stored
-// (like savez), in a plain zip archive with a fixed 1980-01-01 timestamp, so the same tensors give the
-// same bytes. The file is written next to its destination and renamed over it, so a failed write does
+// write_npz writes each tensor as a little-endian float32 (a "STR" tensor as a '<U n' unicode array),
+// C-order .npy 1.0 member whose data starts at a multiple of 64 bytes (as numpy aligns it), deflated
+// (compress = true, like savez_compressed) or stored (like savez), in a plain zip archive with a fixed
+// 1980-01-01 timestamp, so the same tensors give the same bytes. The file is written next to its destination and renamed over it, so a failed write does
 // not destroy an existing file.
 //
 // Robustness (the input is untrusted; a truncated or corrupt file must give a format_error, never a
@@ -30,7 +31,7 @@
 //    produces more (or less) than declared is an error, so memory stays within about 1100 x the file;
 //  - every member's CRC-32 is checked; the .npy shape times the item size must equal the member's size;
 //  - multi-disk archives, encryption, compression methods other than 0 and 8, duplicate member names,
-//    members not named *.npy, object, structured, string and complex dtypes are errors.
+//    members not named *.npy, object, structured, byte-string and complex dtypes are errors.
 // Errors are format_error: "<path>: <problem>" for the archive, "<path>: member 'NAME.npy': <problem>"
 // for one member; a file that cannot be opened gives "<path>: cannot open: <strerror>". write_npz throws
 // argument_error for tensors it cannot store (empty name, a name containing '/' or NUL, a duplicate name,
@@ -601,6 +602,68 @@ inline std::vector<float> npz_fortran_to_c(const std::vector<float>& f, const st
     return c;
 }
 
+/// Appends code point cp as UTF-8; false for a value that is not a Unicode scalar value.
+inline bool npz_append_utf8(std::string& out, std::uint32_t cp) {
+    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    return true;
+}
+
+/// A numpy unicode array ('<U n': n UCS-4 code points per element, NUL-padded) as dtype "STR".
+inline named_tensor npy_parse_strings(std::span<const std::uint8_t> npy, std::string name, const npy_header& h,
+                                      std::uint64_t data_at, const npz_where& w) {
+    const std::string_view digits = std::string_view(h.descr).substr(2);
+    std::uint64_t chars = 0;
+    for (char c : digits) {
+        if (c < '0' || c > '9' || chars > 1'000'000) w.fail("unsupported dtype '" + npz_printable(h.descr, 80) + "'");
+        chars = chars * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    const bool big = h.descr[0] == '>';
+    const bool empty = std::find(h.shape.begin(), h.shape.end(), 0) != h.shape.end();
+    std::uint64_t count = 1, need = 0;
+    bool fits = true;
+    for (index_t d : h.shape) fits = fits && (empty || npz_mul(count, static_cast<std::uint64_t>(d), count));
+    if (empty) count = 0;
+    fits = fits && npz_mul(count, chars * 4, need);
+    const std::uint64_t have = npy.size() - data_at;
+    if (!fits || need != have)
+        w.fail("shape " + shape_string(h.shape) + " of " + h.descr + " needs " +
+               (fits ? std::to_string(need) : "more than 2^64") + " bytes but the member has " + std::to_string(have));
+    named_tensor out;
+    out.name = std::move(name);
+    out.shape = h.shape;
+    out.dtype = "STR";
+    out.strings.resize(static_cast<std::size_t>(count));
+    const std::uint8_t* p = npy.data() + data_at;
+    for (auto& str : out.strings) {
+        for (std::uint64_t i = 0; i < chars; ++i, p += 4) {
+            const std::uint32_t cp = big ? (std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 | p[3])
+                                         : (std::uint32_t(p[3]) << 24 | std::uint32_t(p[2]) << 16 | std::uint32_t(p[1]) << 8 | p[0]);
+            if (cp == 0) {
+                p += 4 * (chars - i);
+                break;
+            }
+            if (!npz_append_utf8(str, cp)) w.fail("a string holds " + npz_hex32(cp) + ", which is not a Unicode character");
+        }
+    }
+    if (h.fortran_order && h.shape.size() > 1) w.fail("Fortran-order string arrays are not supported");
+    return out;
+}
+
 inline named_tensor npy_parse(std::span<const std::uint8_t> npy, std::string name, const npz_where& w) {
     static constexpr std::uint8_t magic[] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
     if (npy.size() < 10 || !std::equal(std::begin(magic), std::end(magic), npy.begin()))
@@ -618,6 +681,8 @@ inline named_tensor npy_parse(std::span<const std::uint8_t> npy, std::string nam
     const std::string_view text(reinterpret_cast<const char*>(npy.data() + text_at), text_len);
     const npy_header h = npy_header_parser(text, w).parse();
 
+    if (h.descr.size() >= 3 && (h.descr[0] == '<' || h.descr[0] == '>' || h.descr[0] == '|') && h.descr[1] == 'U')
+        return npy_parse_strings(npy, std::move(name), h, text_at + text_len, w);
     npy_dtype t;
     if (!npy_parse_descr(h.descr, t)) {
         const char kind = h.descr.size() >= 2 ? h.descr[1] : 0;
@@ -695,6 +760,70 @@ inline void npz_put(std::vector<std::uint8_t>& out, std::uint64_t v, int n) {
     for (int i = 0; i < n; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
 }
 
+/// The code points of UTF-8 text; `ok` is false when the text is not UTF-8.
+inline std::vector<std::uint32_t> npz_code_points(std::string_view s, bool& ok) {
+    std::vector<std::uint32_t> out;
+    ok = true;
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        const int extra = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : -1;
+        if (extra < 0 || i + static_cast<std::size_t>(extra) >= s.size()) {
+            ok = false;
+            return out;
+        }
+        std::uint32_t cp = extra == 0 ? c : c & (0x3F >> extra);
+        for (int k = 1; k <= extra; ++k) {
+            const auto d = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
+            if ((d & 0xC0) != 0x80) {
+                ok = false;
+                return out;
+            }
+            cp = cp << 6 | (d & 0x3F);
+        }
+        if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            ok = false;
+            return out;
+        }
+        out.push_back(cp);
+        i += static_cast<std::size_t>(extra) + 1;
+    }
+    return out;
+}
+
+inline std::vector<std::uint8_t> npy_bytes(const std::string& descr, const std::vector<index_t>& shape, std::size_t data_size) {
+    std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape_string(shape) + ", }";
+    const std::size_t unpadded = 10 + header.size() + 1;
+    header.append((64 - unpadded % 64) % 64, ' ');
+    header += '\n';
+    std::vector<std::uint8_t> out(10 + header.size() + data_size);
+    const std::uint8_t magic[8] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0};
+    std::memcpy(out.data(), magic, 8);
+    out[8] = static_cast<std::uint8_t>(header.size() & 0xff);
+    out[9] = static_cast<std::uint8_t>(header.size() >> 8);
+    std::memcpy(out.data() + 10, header.data(), header.size());
+    return out;
+}
+
+/// A "STR" tensor as a numpy unicode array ('<U n', n the longest string's code points, at least 1).
+inline std::vector<std::uint8_t> npy_string_bytes(const named_tensor& t, const std::string& where) {
+    std::vector<std::vector<std::uint32_t>> points;
+    std::size_t longest = 1;
+    for (const auto& str : t.strings) {
+        bool ok = true;
+        points.push_back(npz_code_points(str, ok));
+        if (!ok) throw argument_error("write_npz " + where + ": tensor '" + npz_printable(t.name) + "' holds text that is not UTF-8");
+        longest = std::max(longest, points.back().size());
+    }
+    std::vector<std::uint8_t> out = npy_bytes("<U" + std::to_string(longest), t.shape, points.size() * longest * 4);
+    std::uint8_t* p = out.data() + (out.size() - points.size() * longest * 4);
+    for (const auto& cps : points)
+        for (std::size_t i = 0; i < longest; ++i) {
+            const std::uint32_t cp = i < cps.size() ? cps[i] : 0;
+            for (int k = 0; k < 4; ++k) *p++ = static_cast<std::uint8_t>(cp >> (8 * k));
+        }
+    return out;
+}
+
 inline std::vector<std::uint8_t> npy_float32_bytes(const named_tensor& t) {
     std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape_string(t.shape) + ", }";
     // numpy pads with spaces and a final newline so that the data starts at a multiple of 64 bytes.
@@ -765,13 +894,15 @@ inline std::vector<std::uint8_t> npz_archive(const tensor_file& f, bool compress
         std::uint64_t n = 1;
         bool ok = true;
         for (index_t d : t.shape) ok = ok && d >= 0 && npz_mul(n, static_cast<std::uint64_t>(d), n);
-        if (!ok || n != t.values.size())
+        const bool text = t.dtype == "STR";
+        const std::size_t held = text ? t.strings.size() : t.values.size();
+        if (!ok || n != held)
             throw argument_error("write_npz " + where + ": tensor '" + npz_printable(t.name) + "' has shape " +
-                                 shape_string(t.shape) + " but " + std::to_string(t.values.size()) + " values");
+                                 shape_string(t.shape) + " but " + std::to_string(held) + (text ? " strings" : " values"));
         if (++count >= 0xffff) throw format_error(where + ": too many tensors for a zip archive without zip64");
 
         const std::string member = t.name + ".npy";
-        const std::vector<std::uint8_t> npy = npy_float32_bytes(t);
+        const std::vector<std::uint8_t> npy = text ? npy_string_bytes(t, where) : npy_float32_bytes(t);
         const std::vector<std::uint8_t> packed = compress ? npz_deflate(npy, where) : std::vector<std::uint8_t>{};
         const std::vector<std::uint8_t>& data = compress ? packed : npy;
         if (npy.size() > limit || data.size() > limit || zip.size() > limit)

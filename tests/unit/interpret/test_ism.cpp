@@ -67,3 +67,68 @@ TEST_CASE("ISM explains logits under an output sigmoid, and does not depend on t
         CHECK(p.data()[i] * a.data()[i] >= 0);
     }
 }
+
+namespace {
+template <class Model, class T = typename Model::scalar_type>
+void check_fast_equals_naive(Model& m, index_t L, const target& t, double tolerance, index_t batch = 37) {
+    context<cpu> ctx(2);
+    const auto x = test::random_one_hot<T>(3, L, 71, true);
+    const auto naive = naive_ism(m, ctx, x, t);
+    const auto fast = fast_ism(m, ctx, x, t, {.batch = batch});
+    const double scale = std::max(1e-3, double(xt::amax(xt::abs(naive))()));
+    const double worst = xt::amax(xt::abs(fast - naive))();
+    INFO("largest |ISM| " << scale << ", largest difference fast - naive " << worst);
+    CHECK(worst <= tolerance * scale);
+    CHECK(scale > 1e-3);  // the mutations did something
+}
+}  // namespace
+
+TEST_CASE("fast ISM equals naive ISM on every model family, edges and N columns included", "[interpret][ism]") {
+    test::small_deepbind<double> deepbind;  // conv then global pooling
+    test::randomise(deepbind, 72);
+    check_fast_equals_naive(deepbind, 50, target{{1}}, 1e-10);
+    test::small_basset<double> basset;  // same padding, batch norm, overlapping and floor-mode pooling
+    test::randomise(basset, 73);
+    check_fast_equals_naive(basset, 64, target{{0, 2}}, 1e-10);
+    test::small_rc<double> rc;  // RC max over strands, below its sigmoid
+    test::randomise(rc, 74);
+    check_fast_equals_naive(rc, 40, target{{0}}, 1e-10);
+    check_fast_equals_naive(rc, 40, target{{1}, target_scale::probability}, 1e-10, 500);
+    basic_spec_model<double> spec(test::small_spec());
+    test::randomise(spec, 75);
+    check_fast_equals_naive(spec, 48, target{{1}}, 1e-10, 1);
+    // float, as users run it: equal to rounding
+    test::small_basset<float> basset_f;
+    test::randomise(basset_f, 76);
+    check_fast_equals_naive(basset_f, 64, target{{1}}, 1e-5);
+}
+
+TEST_CASE("fast ISM handles dilation, RC strand sums, strided layers and models with nothing local",
+          "[interpret][ism]") {
+    // dilated 'same' convolution and an RC layer that sums its strands
+    basic_sequential<double, cpu, input<45>, conv1d<4, 3, same, 1, 3>, relu, rc_conv1d<3, 4, strands::sum>, sigmoid,
+                     maxpool<5, 3>, flatten, dense<2>> dilated;
+    test::randomise(dilated, 77);
+    check_fast_equals_naive(dilated, 45, target{{0}}, 1e-10);
+    // a strided convolution stops the change propagation: the rest runs in full
+    basic_sequential<double, cpu, input<40>, conv1d<4, 5>, relu, conv1d<3, 4, valid, 2>, relu, flatten, dense<1>> strided;
+    test::randomise(strided, 78);
+    check_fast_equals_naive(strided, 40, target{{0}}, 1e-10);
+    // a dense first layer: no local layer at all
+    basic_sequential<double, cpu, input<12>, flatten, dense<5>, relu, dense<1>> dense_first;
+    test::randomise(dense_first, 79);
+    check_fast_equals_naive(dense_first, 12, target{{0}}, 1e-10);
+    // every layer local: the target is one position of a convolutional output
+    basic_sequential<double, cpu, input<30>, conv1d<3, 5, same>, relu, conv1d<2, 3>> all_local;
+    test::randomise(all_local, 80);
+    check_fast_equals_naive(all_local, 30, target{{0, 17, 40}}, 1e-10);
+}
+
+TEST_CASE("ism() runs the fast method unless told otherwise", "[interpret][ism]") {
+    context<cpu> ctx;
+    test::small_deepbind<double> m;
+    test::randomise(m, 81);
+    const auto x = test::random_one_hot<double>(1, 50, 82);
+    CHECK(xt::amax(xt::abs(ism(m, ctx, x) - naive_ism(m, ctx, x)))() < 1e-10);
+    CHECK(xt::amax(xt::abs(ism(m, ctx, x, {}, {}, ism_method::naive) - naive_ism(m, ctx, x)))() == 0.0);
+}

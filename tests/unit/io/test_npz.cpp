@@ -673,7 +673,9 @@ TEST_CASE("npz rejects broken archives with a message naming the problem", "[npz
     SECTION("unsupported dtypes name the member and the dtype") {
         const std::pair<std::string, std::string> cases[] = {
             {"'|O'", "unsupported dtype '|O' (object arrays"},
-            {"'<U5'", "unsupported dtype '<U5' (strings"},
+            {"'|S5'", "unsupported dtype '|S5' (strings"},
+            {"'<U5'", "shape (2,) of <U5 needs 40 bytes but the member has 16"},
+            {"'<Ux'", "unsupported dtype '<Ux'"},
             {"'<c8'", "unsupported dtype '<c8' (complex"},
             {"'<f16'", "unsupported dtype '<f16'"},
             {"'|f4'", "unsupported dtype '|f4'"},
@@ -934,4 +936,57 @@ for name, method in (('compressed', zipfile.ZIP_DEFLATED), ('stored', zipfile.ZI
             CHECK(same_values(got[i].values, f.tensors[i].values));
         }
     }
+}
+
+TEST_CASE("text tensors are numpy unicode arrays: written, read back, and read by numpy", "[npz][numpy]") {
+    temp_dir dir;
+    tensor_file f;
+    named_tensor names;
+    names.name = "names";
+    names.dtype = "STR";
+    names.shape = {3};
+    names.strings = {"chr1:100-300", "", "\xce\xb1-helix \xe2\x9c\x93"};  // empty and non-ASCII
+    f.tensors.push_back(names);
+    named_tensor settings;
+    settings.name = "settings";
+    settings.dtype = "STR";
+    settings.shape = {};
+    settings.strings = {"{\"method\": \"deeplift\"}"};
+    f.tensors.push_back(settings);
+    f.tensors.push_back(make_tensor("values", {2}, {1.5f, -2.0f}));
+    write_npz(dir / "text.npz", f, true);
+    const tensor_file back = read_npz(dir / "text.npz");
+    REQUIRE(back.tensors.size() == 3);
+    CHECK(back.find("names")->dtype == "STR");
+    CHECK(back.find("names")->strings == names.strings);
+    CHECK(back.find("settings")->shape.empty());
+    CHECK(back.find("settings")->strings == settings.strings);
+    CHECK(back.find("values")->values == std::vector<float>{1.5f, -2.0f});
+
+    named_tensor bad = names;
+    bad.strings[0] = "\xff\xfe";
+    tensor_file g;
+    g.tensors.push_back(bad);
+    CHECK_THROWS_WITH(write_npz(dir / "bad.npz", g, false), Catch::Contains("not UTF-8"));
+    bad.strings = {"one"};
+    g.tensors[0] = bad;
+    CHECK_THROWS_WITH(write_npz(dir / "bad.npz", g, false), Catch::Contains("has shape (3,) but 1 strings"));
+
+    if (!have_numpy()) {
+        WARN("/usr/bin/python3 with numpy not found: numpy interop of text arrays not checked");
+        return;
+    }
+    const std::string script = R"(
+import sys, os
+import numpy as np
+d = sys.argv[1]
+with np.load(os.path.join(d, 'text.npz'), allow_pickle=False) as z:
+    assert list(z['names']) == ['chr1:100-300', '', '\u03b1-helix \u2713'], list(z['names'])
+    assert z['settings'].shape == () and str(z['settings']) == '{"method": "deeplift"}'
+np.savez(os.path.join(d, 'numpy.npz'), words=np.array([['ab', 'c'], ['', '\u00e9t\u00e9']]))
+)";
+    REQUIRE(run_python(dir, script, "'" + dir.path.string() + "'") == 0);
+    const tensor_file from_numpy = read_npz(dir / "numpy.npz");
+    CHECK(from_numpy.find("words")->shape == std::vector<index_t>{2, 2});
+    CHECK(from_numpy.find("words")->strings == std::vector<std::string>{"ab", "c", "", "\xc3\xa9t\xc3\xa9"});
 }

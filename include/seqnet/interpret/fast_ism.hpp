@@ -1,0 +1,414 @@
+// seqnet/interpret/fast_ism.hpp -- exact in-silico mutagenesis that recomputes only what a point
+// mutation changes (SCIENCE.md section 20).
+//
+// A substitution at position l changes one input column. Through every local layer (convolution with
+// stride 1, reverse-complement convolution, batch norm at inference, ReLU, sigmoid, dropout at
+// inference, max pooling) only a window of the output can change, and its width is the same for every
+// position: the layer's receptive field says how it grows. So each mutant carries, layer by layer, just
+// the *change* of its activation over that window, never the whole activation:
+//   convolution   the change of the output is the convolution of the change of the input: for each of
+//                 the K taps, W_k (F x C) times the changed columns, added at the shifted positions. All
+//                 taps and all mutants of a batch are one GEMM (K*F rows, C deep, mutants x window
+//                 columns), so the cost is proportional to the changed width, not to the window of
+//                 outputs it touches (fastISM recomputes whole windows of outputs from their inputs);
+//   batch norm    the change times the channel's scale;
+//   ReLU, sigmoid g(reference + change) - reference output;
+//   max pooling   the maximum of reference + change over each touched window, minus the reference max.
+// The reference activations come from one forward pass per sequence, shared by all its 3L mutants. At
+// the first layer that is not local (flatten, dense, global pooling, BiLSTM, a strided convolution)
+// the mutants' activations are rebuilt as reference + change and the rest of the model runs on them as
+// a batch. A model whose first layer is not local gets naive ISM, by the same code.
+// Results equal naive ISM to float rounding: the changes are exact, only summed in another order.
+#pragma once
+
+#include <seqnet/backend/cpu/gemm.hpp>
+#include <seqnet/interpret/ism.hpp>
+#include <seqnet/layers.hpp>
+
+#include <algorithm>
+#include <type_traits>
+#include <vector>
+
+namespace seqnet {
+
+namespace detail {
+
+inline index_t floor_div(index_t a, index_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+inline index_t ceil_div(index_t a, index_t b) { return -floor_div(-a, b); }
+
+enum class change_rule { stop, conv, rc_conv, scale, relu, sigmoid, copy, maxpool };
+
+/// How a change crosses one layer before the stop layer, and the window it occupies at its output.
+template <class T>
+struct change_layer {
+    change_rule rule = change_rule::stop;
+    shape in{}, out{};
+    index_t width_in = 0, width_out = 0;
+    // convolutions (an RC convolution's full bank of 2F filters)
+    index_t filters = 0, kernel = 1, dilation = 1, pad = 0;
+    aligned_buffer<T> taps;  // pack_a of the (K*F) x C matrix, row (k, f) = W[f, :, k]
+    strands combine = strands::both;
+    // batch norm
+    std::vector<T> scale;
+    // max pooling
+    index_t pool = 1, stride = 1;
+    // reference activations of the current sequence (one sample each)
+    const T* x_ref = nullptr;
+    const T* y_ref = nullptr;
+    const T* strand_ref = nullptr;  // RC max: both strands' reference outputs (2F x L)
+
+    /// First output position of the window whose input window starts at a.
+    index_t output_start(index_t a) const {
+        index_t s = a;
+        if (rule == change_rule::conv || rule == change_rule::rc_conv) s = a + pad - (kernel - 1) * dilation;
+        if (rule == change_rule::maxpool) s = ceil_div(a - pool + 1, stride);
+        return std::clamp<index_t>(s, 0, out.length - width_out);
+    }
+};
+
+/// Columns B[c, m * w + u] = change_m[c, u] of a batch of mutants' changes (C x w each).
+template <class T>
+struct change_packer {
+    const T* change;
+    index_t channels, width, total_cols;
+
+    void operator()(index_t k0, index_t kc, index_t j0, T* out) const {
+        constexpr int NR = cpu_kernels::gemm_shape<T>::nr;
+        const index_t cols = std::min<index_t>(NR, total_cols - j0);
+        for (index_t r = 0; r < kc; ++r, out += NR) {
+            const index_t c = k0 + r;
+            for (index_t q = 0; q < cols;) {
+                const index_t m = (j0 + q) / width, u = (j0 + q) % width;
+                const index_t run = std::min(cols - q, width - u);
+                cpu_kernels::copy_short(out + q, change + (m * channels + c) * width + u, run);
+                q += run;
+            }
+            for (index_t q = cols; q < NR; ++q) out[q] = T(0);
+        }
+    }
+};
+
+/// Adds tap k's product (row (k, f), column (m, u)) into the output change at the shifted position.
+template <class T>
+struct shifted_tap_sink {
+    T* change_out;  // M x F x width_out
+    const index_t* start_in;
+    const index_t* start_out;
+    index_t filters, width_in, width_out, pad, dilation;
+
+    void operator()(index_t i0, index_t j0, const T* tile, index_t rows, index_t cols, bool, bool) const {
+        constexpr int NR = cpu_kernels::gemm_shape<T>::nr;
+        for (index_t q = 0; q < cols;) {
+            const index_t m = (j0 + q) / width_in, u = (j0 + q) % width_in;
+            const index_t run = std::min(cols - q, width_in - u);
+            const index_t shift = start_in[m] + u + pad - start_out[m];  // output position of tap 0
+            for (index_t r = 0; r < rows; ++r) {
+                const index_t row = i0 + r, k = row / filters, f = row % filters;
+                const index_t t0 = shift - k * dilation;  // where column u lands for tap k
+                const index_t lo = std::clamp<index_t>(-t0, 0, run), hi = std::clamp<index_t>(width_out - t0, lo, run);
+                T* dst = change_out + (m * filters + f) * width_out + t0;
+                const T* src = tile + r * NR + q;
+                for (index_t t = lo; t < hi; ++t) dst[t] += src[t];
+            }
+            q += run;
+        }
+    }
+};
+
+/// Carries `count` mutants' changes (C_in x width_in each, windows starting at start_in) across one
+/// layer into change_out / start_out.
+template <class T>
+void propagate_change(const change_layer<T>& c, index_t count, const T* change_in, const std::vector<index_t>& start_in,
+                      aligned_buffer<T>& change_out, std::vector<index_t>& start_out, aligned_buffer<T>& strands_scratch,
+                      cpu_kernels::gemm_workspace<T>& gemm) {
+    const index_t wi = c.width_in, wo = c.width_out, Cin = c.in.channels, Cout = c.out.channels;
+    start_out.resize(static_cast<std::size_t>(count));
+    for (index_t m = 0; m < count; ++m) start_out[static_cast<std::size_t>(m)] = c.output_start(start_in[static_cast<std::size_t>(m)]);
+    change_out.resize(static_cast<std::size_t>(count * Cout * wo));
+    T* out = change_out.data();
+    auto conv = [&](T* dst) {  // dst: count x filters x wo, zeroed, then every tap added
+        std::fill(dst, dst + count * c.filters * wo, T(0));
+        cpu_kernels::gemm<T>(0, c.kernel * c.filters, count * wi, Cin, c.taps.data(),
+                             change_packer<T>{change_in, Cin, wi, count * wi},
+                             shifted_tap_sink<T>{dst, start_in.data(), start_out.data(), c.filters, wi, wo, c.pad, c.dilation},
+                             gemm);
+    };
+    switch (c.rule) {
+    case change_rule::conv:
+        conv(out);
+        return;
+    case change_rule::rc_conv: {
+        if (c.combine == strands::both) {
+            conv(out);
+            return;
+        }
+        const index_t F2 = c.filters, F = F2 / 2;
+        strands_scratch.resize(static_cast<std::size_t>(count * F2 * wo));
+        T* bank = strands_scratch.data();
+        conv(bank);
+        const index_t L = c.out.length;
+        for (index_t m = 0; m < count; ++m) {
+            const index_t a = start_out[static_cast<std::size_t>(m)];
+            for (index_t f = 0; f < F; ++f) {
+                const T* da = bank + (m * F2 + f) * wo;
+                const T* dp = bank + (m * F2 + F2 - 1 - f) * wo;
+                T* o = out + (m * F + f) * wo;
+                if (c.combine == strands::sum) {
+                    for (index_t u = 0; u < wo; ++u) o[u] = da[u] + dp[u];
+                    continue;
+                }
+                const T* ra = c.strand_ref + f * L + a;
+                const T* rp = c.strand_ref + (F2 - 1 - f) * L + a;
+                const T* y = c.y_ref + f * L + a;
+                for (index_t u = 0; u < wo; ++u) {
+                    const T na = ra[u] + da[u], np = rp[u] + dp[u];
+                    o[u] = (np > na ? np : na) - y[u];
+                }
+            }
+        }
+        return;
+    }
+    case change_rule::scale:
+        for (index_t m = 0; m < count; ++m)
+            for (index_t ch = 0; ch < Cout; ++ch)
+                for (index_t u = 0; u < wo; ++u)
+                    out[(m * Cout + ch) * wo + u] = c.scale[static_cast<std::size_t>(ch)] * change_in[(m * Cin + ch) * wi + u];
+        return;
+    case change_rule::copy:
+        std::copy(change_in, change_in + count * Cin * wi, out);
+        return;
+    case change_rule::relu:
+    case change_rule::sigmoid:
+        for (index_t m = 0; m < count; ++m) {
+            const index_t a = start_out[static_cast<std::size_t>(m)];
+            for (index_t ch = 0; ch < Cout; ++ch) {
+                const T* xr = c.x_ref + ch * c.in.length + a;
+                const T* yr = c.y_ref + ch * c.out.length + a;
+                const T* di = change_in + (m * Cin + ch) * wi;
+                T* o = out + (m * Cout + ch) * wo;
+                for (index_t u = 0; u < wo; ++u) {
+                    const T z = xr[u] + di[u];
+                    const T g = c.rule == change_rule::relu ? (z > T(0) ? z : T(0)) : logistic(z);
+                    o[u] = g - yr[u];
+                }
+            }
+        }
+        return;
+    case change_rule::maxpool:
+        for (index_t m = 0; m < count; ++m) {
+            const index_t a_in = start_in[static_cast<std::size_t>(m)], a = start_out[static_cast<std::size_t>(m)];
+            for (index_t ch = 0; ch < Cout; ++ch) {
+                const T* xr = c.x_ref + ch * c.in.length;
+                const T* yr = c.y_ref + ch * c.out.length;
+                const T* di = change_in + (m * Cin + ch) * wi;
+                T* o = out + (m * Cout + ch) * wo;
+                for (index_t u = 0; u < wo; ++u) {
+                    const index_t j = a + u, first = j * c.stride;
+                    T top = T(0);
+                    for (index_t k = 0; k < c.pool; ++k) {
+                        const index_t i = first + k;
+                        const T v = xr[i] + (i >= a_in && i < a_in + wi ? di[i - a_in] : T(0));
+                        top = k == 0 || v > top ? v : top;
+                    }
+                    o[u] = top - yr[j];
+                }
+            }
+        }
+        return;
+    case change_rule::stop:
+        return;
+    }
+}
+
+}  // namespace detail
+
+/// Exact saturation mutagenesis of target `t` for every sequence of x (N x C x L), recomputing only
+/// what each substitution changes. Same result as naive_ism to float rounding.
+template <interpretable_model Model, class T = typename Model::scalar_type>
+xt::xtensor<T, 3> fast_ism(Model& model, context<cpu>& ctx, const xt::xtensor<T, 3>& x, const target& t = {},
+                           const ism_options& o = {}) {
+    using namespace detail;
+    detail::expect_model_input(model, x, "ISM");
+    if (o.batch < 1) throw argument_error("ISM: batch must be at least 1");
+    const target_function<T> f(model, t);
+    const shape s = model.input_shape();
+    const index_t N = static_cast<index_t>(x.shape()[0]), S = s.size();
+    const std::size_t end = f.depth();
+
+    xt::xtensor<T, 3> d = xt::zeros<T>(x.shape());
+    if (N == 0) return d;
+    // ---- the plan: rules of the layers before the first non-local one, and their window widths ----
+    model.forward(ctx, const_batch_view<T>{x.data(), 1, s}, phase::inference);  // layers derive their weights
+    std::vector<change_layer<T>> plan;
+    bool open = true;
+    index_t width = 1;
+    model.visit([&](auto& step) {
+        using L = typename std::remove_cvref_t<decltype(step)>::layer_type;
+        if (!open || step.index >= end) return;
+        change_layer<T> c;
+        c.in = step.input.sample;
+        c.out = step.output.sample;
+        c.width_in = width;
+        auto conv_geometry = [&](const auto& conv) {
+            const auto& opts = conv.options();
+            const window w = conv.receptive_field();
+            if (opts.stride != 1) return false;
+            c.filters = opts.filters;
+            c.kernel = opts.kernel;
+            c.dilation = opts.dilation;
+            c.pad = w.pad_left;
+            const param_view<T> weight = conv.weight();
+            const index_t F = opts.filters, C = c.in.channels, K = opts.kernel;
+            c.taps.resize(static_cast<std::size_t>(cpu_kernels::packed_a_size<T>(K * F, C)));
+            struct tap_source {
+                const T* w;
+                index_t F, C, K;
+                T operator()(index_t row, index_t ch) const { return w[((row % F) * C + ch) * K + row / F]; }
+            };
+            cpu_kernels::pack_a<T>(K * F, C, tap_source{weight.data, F, C, K}, c.taps.data());
+            c.width_out = width + (K - 1) * opts.dilation;
+            return true;
+        };
+        if constexpr (std::is_same_v<L, conv1d_layer<T, cpu>>) {
+            if (conv_geometry(step.layer)) c.rule = change_rule::conv;
+        } else if constexpr (std::is_same_v<L, rc_conv1d_layer<T, cpu>>) {
+            if (conv_geometry(step.layer.bank())) {
+                c.rule = change_rule::rc_conv;
+                c.combine = step.layer.options().combine;
+            }
+        } else if constexpr (std::is_same_v<L, batchnorm_layer<T, cpu>>) {
+            c.rule = change_rule::scale;
+            for (index_t ch = 0; ch < c.in.channels; ++ch) c.scale.push_back(step.layer.inference_affine(ch).first);
+        } else if constexpr (std::is_same_v<L, relu_layer<T, cpu>>) {
+            c.rule = change_rule::relu;
+        } else if constexpr (std::is_same_v<L, sigmoid_layer<T, cpu>>) {
+            c.rule = change_rule::sigmoid;
+        } else if constexpr (std::is_same_v<L, dropout_layer<T, cpu>>) {
+            c.rule = change_rule::copy;
+        } else if constexpr (std::is_same_v<L, maxpool_layer<T, cpu>>) {
+            c.rule = change_rule::maxpool;
+            c.pool = step.layer.options().size;
+            c.stride = step.layer.options().step();
+            c.width_out = (width + c.pool - 2) / c.stride + 1;
+        }
+        if (c.rule == change_rule::stop) {
+            open = false;
+            return;
+        }
+        if (c.width_out == 0) c.width_out = width;
+        c.width_out = std::min(c.width_out, c.out.length);
+        width = c.width_out;
+        plan.push_back(std::move(c));
+    });
+    const std::size_t stop = plan.size();  // activation index where mutants are rebuilt in full
+    const shape at_stop = model.shape_at(stop);
+
+    // ---- per-worker scratch ----
+    struct worker_scratch {
+        std::vector<aligned_buffer<T>> change;  // per activation index <= stop
+        std::vector<std::vector<index_t>> start;
+        aligned_buffer<T> strands;
+        cpu_kernels::gemm_workspace<T> gemm;
+    };
+    std::vector<worker_scratch> scratch(static_cast<std::size_t>(ctx.threads()));
+    for (auto& w : scratch) {
+        w.change.resize(stop + 1);
+        w.start.resize(stop + 1);
+    }
+    aligned_buffer<T> rebuilt, tail_a, tail_b;
+    index_t tail_size = at_stop.size();
+    model.visit([&](auto& step) {
+        if (step.index >= stop && step.index < end) tail_size = std::max(tail_size, step.output.sample.size());
+    });
+    rebuilt.resize(static_cast<std::size_t>(o.batch * at_stop.size()));
+    tail_a.resize(static_cast<std::size_t>(o.batch * tail_size));
+    tail_b.resize(tail_a.size());
+
+    struct edit {
+        index_t l, b;
+    };
+    std::vector<edit> edits;
+
+    for (index_t n = 0; n < N; ++n) {
+        const T* xn = x.data() + n * S;
+        model.forward(ctx, const_batch_view<T>{xn, 1, s}, phase::inference);
+        const double f_ref = f.value(model.activation(end).data);
+        for (std::size_t i = 0; i < stop; ++i) {
+            plan[i].x_ref = model.activation(i).data;
+            plan[i].y_ref = model.activation(i + 1).data;
+        }
+        model.visit([&](auto& step) {
+            using L = typename std::remove_cvref_t<decltype(step)>::layer_type;
+            if constexpr (std::is_same_v<L, rc_conv1d_layer<T, cpu>>)
+                if (step.index < stop && plan[step.index].combine == strands::max)
+                    plan[step.index].strand_ref = step.layer.strand_outputs(1).data;
+        });
+        edits.clear();
+        for (index_t l = 0; l < s.length; ++l) {
+            const index_t present = one_hot_base(xn, s, l);
+            for (index_t b = 0; b < s.channels; ++b)
+                if (b != present) edits.push_back({l, b});
+        }
+        T* dn = d.data() + n * S;
+
+        for (std::size_t e0 = 0; e0 < edits.size(); e0 += static_cast<std::size_t>(o.batch)) {
+            const index_t M = std::min<index_t>(o.batch, static_cast<index_t>(edits.size() - e0));
+            // Local layers: each worker carries the changes of its share of the mutants.
+            ctx.pool().parallel_for(M, double(S), [&](index_t m0, index_t m1, int wi) {
+                worker_scratch& w = scratch[static_cast<std::size_t>(wi)];
+                const index_t count = m1 - m0;
+                auto& start0 = w.start[0];
+                start0.resize(static_cast<std::size_t>(count));
+                w.change[0].resize(static_cast<std::size_t>(count * s.channels));
+                for (index_t m = 0; m < count; ++m) {
+                    const edit e = edits[e0 + static_cast<std::size_t>(m0 + m)];
+                    start0[static_cast<std::size_t>(m)] = e.l;
+                    for (index_t c = 0; c < s.channels; ++c)
+                        w.change[0][static_cast<std::size_t>(m * s.channels + c)] = T(c == e.b ? 1 : 0) - xn[c * s.length + e.l];
+                }
+                for (std::size_t i = 0; i < stop; ++i)
+                    propagate_change(plan[i], count, w.change[i].data(), w.start[i], w.change[i + 1], w.start[i + 1],
+                                     w.strands, w.gemm);
+                // Rebuild the activation at the stop layer: reference + change over the window.
+                const T* ref = model.activation(stop).data;
+                const index_t wdt = stop == 0 ? 1 : plan[stop - 1].width_out;
+                for (index_t m = 0; m < count; ++m) {
+                    T* out = rebuilt.data() + (m0 + m) * at_stop.size();
+                    std::copy(ref, ref + at_stop.size(), out);
+                    const index_t a = w.start[stop][static_cast<std::size_t>(m)];
+                    const T* ch = w.change[stop].data() + m * at_stop.channels * wdt;
+                    for (index_t c = 0; c < at_stop.channels; ++c)
+                        for (index_t u = 0; u < wdt; ++u) out[c * at_stop.length + a + u] += ch[c * wdt + u];
+                }
+            });
+            // The rest of the model, on the rebuilt activations, as one batch.
+            const T* values = rebuilt.data();
+            T* bufs[2] = {tail_a.data(), tail_b.data()};
+            int side = 0;
+            model.visit([&](auto& step) {
+                if (step.index < stop || step.index >= end) return;
+                batch_view<T> out{bufs[side], M, step.output.sample};
+                step.layer.forward(ctx, const_batch_view<T>{values, M, step.input.sample}, out, phase::inference);
+                values = out.data;
+                side ^= 1;
+            });
+            for (index_t m = 0; m < M; ++m) {
+                const edit e = edits[e0 + static_cast<std::size_t>(m)];
+                dn[e.b * s.length + e.l] = T(f.value(values + m * f.width()) - f_ref);
+            }
+        }
+        if (o.mean_centre) centre_ism(dn, s);
+    }
+    return d;
+}
+
+enum class ism_method { fast, naive };
+
+/// Saturation mutagenesis by the chosen method (fast unless told otherwise); both give the same result.
+template <interpretable_model Model, class T = typename Model::scalar_type>
+xt::xtensor<T, 3> ism(Model& model, context<cpu>& ctx, const xt::xtensor<T, 3>& x, const target& t = {},
+                      const ism_options& o = {}, ism_method method = ism_method::fast) {
+    return method == ism_method::fast ? fast_ism(model, ctx, x, t, o) : naive_ism(model, ctx, x, t, o);
+}
+
+}  // namespace seqnet
