@@ -1,6 +1,7 @@
 // seqnet/io.hpp -- module header: file formats and run-time models from JSON (target seqnet::io, which
 // adds nlohmann-json and zlib to the core's dependencies).
 #pragma once
+#include <seqnet/io/attribution_svg.hpp>
 #include <seqnet/io/bed.hpp>
 #include <seqnet/io/fai.hpp>
 #include <seqnet/io/fasta.hpp>

@@ -98,19 +98,33 @@ struct shifted_tap_sink {
 
     void operator()(index_t i0, index_t j0, const T* tile, index_t rows, index_t cols, bool, bool) const {
         constexpr int NR = cpu_kernels::gemm_shape<T>::nr;
+        constexpr int MR = cpu_kernels::gemm_shape<T>::mr;
+        // Rows (k, f) and column runs (m, u) found once per tile, advanced without dividing.
+        index_t row_offset[MR], row_shift[MR];
+        index_t k = i0 / filters, f = i0 % filters;
+        for (index_t r = 0; r < rows; ++r) {
+            row_offset[r] = f * width_out;
+            row_shift[r] = k * dilation;
+            if (++f == filters) {
+                f = 0;
+                ++k;
+            }
+        }
+        index_t m = j0 / width_in, u = j0 % width_in;
         for (index_t q = 0; q < cols;) {
-            const index_t m = (j0 + q) / width_in, u = (j0 + q) % width_in;
             const index_t run = std::min(cols - q, width_in - u);
             const index_t shift = start_in[m] + u + pad - start_out[m];  // output position of tap 0
+            T* base = change_out + m * filters * width_out;
             for (index_t r = 0; r < rows; ++r) {
-                const index_t row = i0 + r, k = row / filters, f = row % filters;
-                const index_t t0 = shift - k * dilation;  // where column u lands for tap k
+                const index_t t0 = shift - row_shift[r];  // where column u lands for this row's tap
                 const index_t lo = std::clamp<index_t>(-t0, 0, run), hi = std::clamp<index_t>(width_out - t0, lo, run);
-                T* dst = change_out + (m * filters + f) * width_out + t0;
+                T* dst = base + row_offset[r] + t0;
                 const T* src = tile + r * NR + q;
                 for (index_t t = lo; t < hi; ++t) dst[t] += src[t];
             }
             q += run;
+            u = 0;
+            ++m;
         }
     }
 };

@@ -13,6 +13,7 @@
 // default), so 1,000 bp stay readable; each row has its first position's number.
 #pragma once
 
+#include <seqnet/config.hpp>
 #include <seqnet/io/svg.hpp>
 
 #include <algorithm>
@@ -27,10 +28,10 @@ namespace seqnet::io {
 
 /// One sequence's scores, channel-major (4 x length, A C G T), with the name shown as the title.
 struct attribution_picture {
-    std::string title;
+    std::string title{};
     const float* values = nullptr;  // 4 x length
     index_t length = 0;
-    std::string sequence;           // the bases, for the heatmap's dots (may be empty)
+    std::string sequence{};         // the bases, for the heatmap's dots (may be empty)
     index_t first_position = 1;     // number of the first position (genome coordinate when known)
     index_t per_row = 100;
 };

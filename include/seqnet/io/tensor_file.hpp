@@ -26,7 +26,7 @@ struct named_tensor {
     std::vector<index_t> shape;  ///< empty for a scalar
     std::vector<float> values;   ///< product(shape) values, row-major
     std::string dtype = "F32";   ///< as stored: safetensors names (F32, F64, F16, BF16, I64, ...); "STR": text
-    std::vector<std::string> strings;  ///< dtype "STR" only (npz): product(shape) UTF-8 strings, row-major
+    std::vector<std::string> strings{};  ///< dtype "STR" only (npz): product(shape) UTF-8 strings, row-major
 
     index_t size() const {
         index_t n = 1;

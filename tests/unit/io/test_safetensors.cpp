@@ -16,9 +16,9 @@ namespace {
 io::tensor_file sample_file() {
     io::tensor_file f;
     f.metadata = {{"format", "test"}, {"note", "two tensors"}};
-    f.tensors.push_back({"0.weight", {2, 3}, {1, 2, 3, 4, 5, -6.5f}, "F32"});
-    f.tensors.push_back({"b", {}, {0.25f}, "F32"});
-    f.tensors.push_back({"a.bias", {4}, {-1, 0, 1e-30f, 3e30f}, "F32"});
+    f.tensors.push_back({"0.weight", {2, 3}, {1, 2, 3, 4, 5, -6.5f}, "F32", {}});
+    f.tensors.push_back({"b", {}, {0.25f}, "F32", {}});
+    f.tensors.push_back({"a.bias", {4}, {-1, 0, 1e-30f, 3e30f}, "F32", {}});
     return f;
 }
 
