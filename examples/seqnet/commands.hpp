@@ -1,7 +1,11 @@
 // The seqnet command-line tool: each subcommand lives in its own file and registers itself here.
 #pragma once
 
+#include <seqnet/tensor/dna.hpp>
+
 #include <CLI/CLI.hpp>
+
+#include <string>
 
 namespace seqnet::cli {
 
@@ -18,5 +22,10 @@ void add_interpret(CLI::App& app);
 
 /// Threads to use when the user does not say: every core.
 int default_threads();
+
+/// Adds --ambiguous (how N and other IUPAC codes are encoded: zeros, uniform, fractional) to `cmd`,
+/// stored in `name` (default zeros); ambiguity_from(name) is the policy.
+void add_ambiguity_option(CLI::App* cmd, std::string& name);
+ambiguity_policy ambiguity_from(const std::string& name);
 
 }  // namespace seqnet::cli

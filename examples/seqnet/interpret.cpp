@@ -105,14 +105,10 @@ void add_interpret(CLI::App& app) {
     cmd->add_option("--logos", o->logos, "write one SVG per sequence into this directory");
     cmd->add_flag("--tsv", o->tsv, "also write PREFIX.tsv: name, position, base, then the A C G T scores");
     cmd->add_flag("--bedgraph", o->bedgraph, "also write PREFIX.bedGraph (sequences named chrom:start-end)");
-    cmd->add_option("--ambiguous", o->ambiguous, "how N and other IUPAC codes are encoded: zeros, uniform, fractional")
-        ->check(CLI::IsMember({"zeros", "uniform", "fractional"}))
-        ->capture_default_str();
+    add_ambiguity_option(cmd, o->ambiguous);
 
     cmd->callback([o] {
-        const ambiguity_policy ambiguous = o->ambiguous == "uniform"      ? ambiguity_policy::uniform
-                                           : o->ambiguous == "fractional" ? ambiguity_policy::fractional
-                                                                          : ambiguity_policy::zeros;
+        const ambiguity_policy ambiguous = ambiguity_from(o->ambiguous);
         auto model = io::load_model(o->model);
         context<cpu> ctx(o->threads);
         const shape in = model.input_shape();

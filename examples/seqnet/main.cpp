@@ -26,6 +26,20 @@ int seqnet::cli::default_threads() {
     return n == 0 ? 1 : static_cast<int>(n);
 }
 
+void seqnet::cli::add_ambiguity_option(CLI::App* cmd, std::string& name) {
+    cmd->add_option("--ambiguous", name,
+                    "how N and other IUPAC codes are encoded: zeros (all channels 0), uniform (0.25 each), "
+                    "fractional (the code's bases share 1)")
+        ->check(CLI::IsMember({"zeros", "uniform", "fractional"}))
+        ->capture_default_str();
+}
+
+seqnet::ambiguity_policy seqnet::cli::ambiguity_from(const std::string& name) {
+    return name == "uniform" ? ambiguity_policy::uniform
+           : name == "fractional" ? ambiguity_policy::fractional
+                                  : ambiguity_policy::zeros;
+}
+
 int main(int argc, char** argv) {
     CLI::App app{"seqnet " SEQNET_VERSION_STRING
                  ": deep learning models for DNA sequences.\n"

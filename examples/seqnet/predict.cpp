@@ -35,17 +35,11 @@ void seqnet::cli::add_predict(CLI::App& app) {
     cmd->add_option("--batch", o->batch, "sequences per forward pass")->capture_default_str()->check(CLI::Range(1, 1 << 20));
     cmd->add_option("--threads", o->threads, "worker threads (default: every core)")->check(CLI::Range(1, 1024));
     cmd->add_flag("--logits", o->logits, "write raw outputs (before the final sigmoid or softmax)");
-    cmd->add_option("--ambiguous", o->ambiguous,
-                    "how N and other IUPAC codes are encoded: zeros (all channels 0), uniform (0.25 each), "
-                    "fractional (the code's bases share 1)")
-        ->check(CLI::IsMember({"zeros", "uniform", "fractional"}))
-        ->capture_default_str();
+    add_ambiguity_option(cmd, o->ambiguous);
     cmd->add_option("--out", o->out, "write the TSV here instead of standard output");
 
     cmd->callback([o] {
-        const ambiguity_policy ambiguous = o->ambiguous == "uniform"      ? ambiguity_policy::uniform
-                                           : o->ambiguous == "fractional" ? ambiguity_policy::fractional
-                                                                          : ambiguity_policy::zeros;
+        const ambiguity_policy ambiguous = ambiguity_from(o->ambiguous);
         auto model = io::load_model(o->model);
         context<cpu> ctx(o->threads);
         const shape in = model.input_shape();

@@ -53,7 +53,6 @@ tolerance are shared with danq_roundtrip.py, in roundtrip_support.py beside this
 
 import argparse
 import copy
-import importlib.util
 import json
 import math
 import os
@@ -71,8 +70,8 @@ except ImportError as e:  # pragma: no cover - depends on the machine
     sys.exit(77)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # roundtrip_support.py, beside this script
-from roundtrip_support import (TOL, Checker, check_tensors, compare, one_hot, parse_predictions,  # noqa: E402
-                               random_sequences, read_model_file, run_command, write_fasta)
+from roundtrip_support import (TOL, Checker, check_tensors, compare, load_exporter, one_hot,  # noqa: E402
+                               parse_predictions, random_sequences, read_model_file, run_command, write_fasta)
 
 N_SEQUENCES = 64
 SEED = 20240611
@@ -251,13 +250,6 @@ def check_info(checker, path, model):
 
 
 # ---- main -----------------------------------------------------------------------------------------
-
-def load_exporter(path):
-    spec = importlib.util.spec_from_file_location("export_pytorch", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def main():
     global ARGS

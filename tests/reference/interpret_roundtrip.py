@@ -66,7 +66,6 @@ reports the test as skipped).
 import argparse
 import collections
 import copy
-import importlib.util
 import json
 import math
 import os
@@ -84,7 +83,7 @@ except ImportError as e:  # pragma: no cover - depends on the machine
     sys.exit(77)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # roundtrip_support.py, beside this script
-from roundtrip_support import Checker, one_hot, random_sequences, run_command, write_fasta  # noqa: E402
+from roundtrip_support import Checker, load_exporter, one_hot, random_sequences, run_command, write_fasta  # noqa: E402
 
 TOL = 1e-4           # max |seqnet - torch| / max |torch|, per run and array
 FAST_TOL = 1e-5      # fast ISM against naive ISM, both seqnet's
@@ -619,13 +618,6 @@ def check_discrimination(checker, model64, x, tasks):
 
 
 # ---- main -----------------------------------------------------------------------------------------
-
-def load_exporter(path):
-    spec = importlib.util.spec_from_file_location("export_pytorch", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])

@@ -6,6 +6,7 @@ Imports numpy and torch: each script imports this module only after checking tha
 (exit status 77 otherwise).
 """
 
+import importlib.util
 import json
 import math
 import re
@@ -166,3 +167,11 @@ def compare(checker, label, actual, expected, scale, names, tasks, seqs=None):
             message += f"\n  {names[i]} = {seqs[i]}"
         return checker.fail(message)
     checker.ok(f"{label}: max relative error {err.max():.2e} over {err.size} values")
+
+
+def load_exporter(path):
+    """examples/python/export_pytorch.py as a module, from its path."""
+    spec = importlib.util.spec_from_file_location("export_pytorch", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
