@@ -47,6 +47,7 @@ struct change_layer {
     // convolutions (an RC convolution's full bank of 2F filters)
     index_t filters = 0, kernel = 1, dilation = 1, pad = 0;
     aligned_buffer<T> taps;  // pack_a of the (K*F) x C matrix, row (k, f) = W[f, :, k]
+    std::vector<T> taps_by_channel;  // a change one column wide (a first layer): W[f, c, k] at (k, c, f)
     strands combine = strands::both;
     // batch norm
     std::vector<T> scale;
@@ -142,6 +143,26 @@ void propagate_change(const change_layer<T>& c, index_t count, const T* change_i
     T* out = change_out.data();
     auto conv = [&](T* dst) {  // dst: count x filters x wo, zeroed, then every tap added
         std::fill(dst, dst + count * c.filters * wo, T(0));
+        if (wi == 1 && !c.taps_by_channel.empty()) {
+            // One changed column: each tap adds W[:, :, k] times it at one output position. Straight
+            // loops over the filters beat a GEMM whose every product lands somewhere else.
+            const index_t F = c.filters;
+            for (index_t m = 0; m < count; ++m) {
+                const T* d = change_in + m * Cin;
+                const index_t shift = start_in[static_cast<std::size_t>(m)] + c.pad - start_out[static_cast<std::size_t>(m)];
+                T* base = dst + m * F * wo;
+                for (index_t k = 0; k < c.kernel; ++k) {
+                    const index_t t = shift - k * c.dilation;
+                    if (t < 0 || t >= wo) continue;
+                    for (index_t ch = 0; ch < Cin; ++ch) {
+                        if (d[ch] == T(0)) continue;
+                        const T* w = c.taps_by_channel.data() + (k * Cin + ch) * F;
+                        for (index_t f = 0; f < F; ++f) base[f * wo + t] += w[f] * d[ch];
+                    }
+                }
+            }
+            return;
+        }
         cpu_kernels::gemm<T>(0, c.kernel * c.filters, count * wi, Cin, c.taps.data(),
                              change_packer<T>{change_in, Cin, wi, count * wi},
                              shifted_tap_sink<T>{dst, start_in.data(), start_out.data(), c.filters, wi, wo, c.pad, c.dilation},
@@ -280,6 +301,13 @@ xt::xtensor<T, 3> fast_ism(Model& model, context<cpu>& ctx, const xt::xtensor<T,
                 T operator()(index_t row, index_t ch) const { return w[((row % F) * C + ch) * K + row / F]; }
             };
             cpu_kernels::pack_a<T>(K * F, C, tap_source{weight.data, F, C, K}, c.taps.data());
+            if (width == 1) {
+                c.taps_by_channel.resize(static_cast<std::size_t>(K * C * F));
+                for (index_t f = 0; f < F; ++f)
+                    for (index_t ch = 0; ch < C; ++ch)
+                        for (index_t k = 0; k < K; ++k)
+                            c.taps_by_channel[static_cast<std::size_t>((k * C + ch) * F + f)] = weight.data[(f * C + ch) * K + k];
+            }
             c.width_out = width + (K - 1) * opts.dilation;
             return true;
         };
