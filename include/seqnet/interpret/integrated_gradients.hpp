@@ -104,39 +104,59 @@ attribution_result<T> integrated_gradients(Model& model, context<cpu>& ctx, cons
     r.scores = xt::xtensor<T, 3>::from_shape(x.shape());
     std::vector<double> f_input(static_cast<std::size_t>(N)), f_reference(static_cast<std::size_t>(N), 0.0);
 
+    // Each (sequence, baseline) pair is a run of path points: the quadrature nodes, then the path's
+    // ends where the rule does not include them, with weight 0. f(x) and f(baseline) come from the
+    // forward passes of those rows: no separate pass, and the ends share the batches.
+    std::vector<double> nodes = q.nodes, weights = q.weights;
+    index_t at_input = -1, at_reference = -1;  // rows of the ends within a pair's run
+    for (std::size_t k = 0; k < nodes.size(); ++k) {
+        if (nodes[k] == 1.0) at_input = static_cast<index_t>(k);
+        if (nodes[k] == 0.0) at_reference = static_cast<index_t>(k);
+    }
+    if (at_input < 0) {
+        at_input = static_cast<index_t>(nodes.size());
+        nodes.push_back(1.0);
+        weights.push_back(0.0);
+    }
+    if (at_reference < 0) {
+        at_reference = static_cast<index_t>(nodes.size());
+        nodes.push_back(0.0);
+        weights.push_back(0.0);
+    }
+    const index_t run = static_cast<index_t>(nodes.size());
+
     // Sequences go in groups whose path points fill about one batch.
-    const index_t group = std::max<index_t>(1, o.batch / (R * m));
-    std::vector<T> refs(static_cast<std::size_t>(group * R * S)), sums(refs.size()), points, grads;
-    std::vector<double> values(static_cast<std::size_t>(std::max(group * R, o.batch)));
+    const index_t group = std::max<index_t>(1, o.batch / (R * run));
+    std::vector<T> refs(static_cast<std::size_t>(group * R * S)), sums(refs.size());
+    std::vector<T> points(static_cast<std::size_t>(o.batch * S)), grads(points.size());
+    std::vector<double> values(static_cast<std::size_t>(o.batch));
     gradient_workspace<T> ws;
     for (index_t n0 = 0; n0 < N; n0 += group) {
         const index_t count = std::min(group, N - n0), pairs = count * R;
         for (index_t i = 0; i < count; ++i) make_references(x.data() + (n0 + i) * S, n0 + i, s, o.baseline, refs.data() + i * R * S);
-        target_values(model, ctx, const_batch_view<T>{x.data() + n0 * S, count, s}, f, f_input.data() + n0);
-        target_values(model, ctx, const_batch_view<T>{refs.data(), pairs, s}, f, values.data());
-        for (index_t i = 0; i < count; ++i)
-            for (index_t k = 0; k < R; ++k) f_reference[static_cast<std::size_t>(n0 + i)] += values[static_cast<std::size_t>(i * R + k)] / double(R);
 
         // Points p = (pair, step), pair = i * R + k; gradients weighted into sums[pair].
-        std::fill(sums.begin(), sums.end(), T(0));
-        const index_t total = pairs * m;
+        std::fill(sums.begin(), sums.begin() + pairs * S, T(0));
+        const index_t total = pairs * run;
         for (index_t p0 = 0; p0 < total; p0 += o.batch) {
             const index_t b = std::min(o.batch, total - p0);
-            points.resize(static_cast<std::size_t>(b * S));
-            grads.resize(points.size());
             for (index_t j = 0; j < b; ++j) {
-                const index_t pair = (p0 + j) / m, step = (p0 + j) % m;
-                const T a = T(q.nodes[static_cast<std::size_t>(step)]);
+                const index_t pair = (p0 + j) / run, step = (p0 + j) % run;
+                const T a = T(nodes[static_cast<std::size_t>(step)]);
                 const T* xn = x.data() + (n0 + pair / R) * S;
                 const T* rn = refs.data() + pair * S;
                 T* out = points.data() + j * S;
                 for (index_t e = 0; e < S; ++e) out[e] = rn[e] + a * (xn[e] - rn[e]);
             }
-            target_gradient(model, ctx, const_batch_view<T>{points.data(), b, s}, f, grads.data(), nullptr, ws);
+            target_gradient(model, ctx, const_batch_view<T>{points.data(), b, s}, f, grads.data(), values.data(), ws);
             if (o.correct_one_hot) centre_channels(grads.data(), b, s);
             for (index_t j = 0; j < b; ++j) {
-                const index_t pair = (p0 + j) / m, step = (p0 + j) % m;
-                const T w = T(q.weights[static_cast<std::size_t>(step)]);
+                const index_t pair = (p0 + j) / run, step = (p0 + j) % run;
+                const std::size_t n = static_cast<std::size_t>(n0 + pair / R);
+                if (step == at_input) f_input[n] = values[static_cast<std::size_t>(j)];
+                if (step == at_reference) f_reference[n] += values[static_cast<std::size_t>(j)] / double(R);
+                const T w = T(weights[static_cast<std::size_t>(step)]);
+                if (w == T(0)) continue;
                 T* acc = sums.data() + pair * S;
                 const T* g = grads.data() + j * S;
                 for (index_t e = 0; e < S; ++e) acc[e] += w * g[e];

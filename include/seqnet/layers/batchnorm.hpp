@@ -127,6 +127,16 @@ public:
                 const double mean = training ? batch_mean_[c] : double(running_mean_[c]);
                 const double inv_std = training ? batch_inv_std_[c]
                                                 : 1.0 / std::sqrt(double(running_var_[c]) + opts_.eps);
+                if (!training && mode == grad_mode::input_only) {  // a fixed affine map: dx = scale * dy
+                    if (dx.empty()) continue;
+                    const T k = T(gamma_[c] * inv_std);
+                    for (index_t n = 0; n < N; ++n) {
+                        const T* g = dy.row(n, c);
+                        T* d = dx.row(n, c);
+                        for (index_t l = 0; l < L; ++l) d[l] = k * g[l];
+                    }
+                    continue;
+                }
                 // Rows are centred on the float nearest the mean; sum(dy * (x - mean)) is that sum plus
                 // (float mean - mean) * sum(dy).
                 const T centre = T(mean);
