@@ -2,12 +2,16 @@
 """Benchmark runner: seqnet against PyTorch on DeepBind-style and Basset models, on this machine's CPU.
 
     /usr/bin/python3 benchmarks/run.py [--quick] [--no-install] [--threads 1,2] [--with-jit]
+                                       [--cases all|models|interpret]
 
 Installs what it needs (scripts/install-deps bench), builds benchmarks/seqnet_bench, measures the FP32
 peak, writes shared random one-hot inputs, then runs every case (model x forward b1 / forward b64 /
 train b64 x threads) for seqnet and for PyTorch in two configurations ("tuned" and "as-installed"),
-each measurement in its own subprocess. Prints a table and writes benchmarks/results/latest.md and
-benchmarks/results/latest.json (--quick: quick.md, quick.json). See benchmarks/README.md.
+each measurement in its own subprocess, and the interpretation cases on Basset (ISM, DeepLIFT,
+integrated gradients; at the largest thread count) after checking that seqnet's and PyTorch's
+attributions agree. Prints the tables and writes benchmarks/results/latest.md and
+benchmarks/results/latest.json (--quick: quick.md, quick.json; --cases interpret: latest-interpret.*,
+quick-interpret.*). See benchmarks/README.md.
 """
 import argparse
 import datetime
@@ -33,6 +37,29 @@ LIBDIR = f"/usr/lib/{MULTIARCH}"
 
 MODELS = {"deepbind": 101, "basset": 600}
 CASES = [("forward", 1), ("forward", 64), ("train", 64)]
+# Interpretation cases, all on Basset: (row label, seqnet case, PyTorch case, sequences per call).
+# ism-fast and ism-naive are both compared with the same PyTorch measurement (naive batched ISM).
+INTERPRET_MODEL = "basset"
+INTERPRET = [("ISM (1,800 mutants)", "ism-fast", "ism", 1),
+             ("ISM (1,800 mutants)", "ism-naive", "ism", 1),
+             ("DeepLIFT (uniform ref.)", "deeplift", "deeplift", 16),
+             ("IG (50 steps, zero baseline)", "ig", "ig", 4)]
+INTERPRET_WHAT = {
+    "ism-fast": ("fast_ism (recomputes only what a substitution changes)", "naive batched ISM, inference_mode"),
+    "ism-naive": ("naive_ism (every mutant through predict())", "naive batched ISM, inference_mode"),
+    "deeplift": ("deeplift(), rescale rule", "autograd, rescale rule via autograd.Function (Captum's rules)"),
+    "ig": ("integrated_gradients(), Gauss-Legendre", "autograd.grad over batched path points"),
+}
+# PyTorch's batch-size candidates: tried once each in the first round, the faster used from then on.
+TORCH_CANDIDATES = {"ism": ("--ism-batch", "ism_batch", "128,256"),
+                    "ig": ("--ig-batch", "points_per_pass", "50,100,200")}
+# Agreement check before timing: (seqnet case, PyTorch case, sequences, tolerance on the largest
+# difference relative to the sequence's largest attribution).
+# IG's tolerance is looser: its path starts at the zero input, where max-pool windows nearly tie and
+# float rounding picks arg-maxes differently (PyTorch float32 against float64 differs by ~1e-3 itself).
+# DeepLIFT reports which sequences have such near-ties (each routes a window's whole difference).
+AGREEMENT = [("deeplift", "deeplift", 4, 1e-3), ("ism-fast", "ism", 1, 1e-3), ("ig", "ig", 2, 1e-2)]
+ORDER = CASES + [("ism-fast", 1), ("ism-naive", 1), ("ism", 1), ("deeplift", 16), ("ig", 4)]  # detail table
 # Variables that any of the configurations sets; stripped from the inherited environment so that each
 # configuration gets exactly what it says.
 TWEAKS = ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MALLOC_MMAP_MAX_",
@@ -132,7 +159,7 @@ def build():
 
 
 def write_inputs(directory):
-    """One random one-hot file per model at batch 64 and one holding its first sequence (batch 1)."""
+    """One random one-hot file per model at batch 64, and files holding its first 16, 4, 2 and 1."""
     os.makedirs(directory, exist_ok=True)
     rng = random.Random(2024)
     files = {}
@@ -143,7 +170,7 @@ def write_inputs(directory):
             for pos in range(length):
                 x[rng.randrange(4) * length + pos] = 1.0
             seqs.append(struct.pack(f"<{4 * length}f", *x))
-        for batch in (64, 1):
+        for batch in (64, 16, 4, 2, 1):  # the first `batch` sequences
             path = os.path.join(directory, f"{model}_b{batch}.f32")
             with open(path, "wb") as f:
                 f.write(b"".join(seqs[:batch]))
@@ -291,14 +318,102 @@ def build_detail(results, threads_list):
     rows = []
     order = ["seqnet", "tuned", "as-installed"]
     for (lib, model, case, batch, t), r in sorted(results.items(), key=lambda kv: (
-            list(MODELS).index(kv[0][1]), CASES.index((kv[0][2], kv[0][3])), kv[0][4], order.index(kv[0][0]))):
+            ORDER.index((kv[0][2], kv[0][3])) >= len(CASES), list(MODELS).index(kv[0][1]),
+            ORDER.index((kv[0][2], kv[0][3])), kv[0][4], order.index(kv[0][0]))):
         if not r:
             continue
-        rows.append([model, case, str(batch), str(t), lib if lib == "seqnet" else f"pytorch {lib}",
-                     f"{1e3 * r['median_s']:.4g}", fmt_rate(r["seq_per_s"]), f"{r['gflops']:.1f}",
+        knobs = [f"{k} {r[k]}" for k in ("ism_batch", "pairs_per_pass", "points_per_pass") if k in r]
+        rows.append([model, case, str(batch), str(t),
+                     (lib if lib == "seqnet" else f"pytorch {lib}") + (f" ({', '.join(knobs)})" if knobs else ""),
+                     f"{1e3 * r['median_s']:.4g}", fmt_rate(r["seq_per_s"]),
+                     f"{r['gflops']:.1f}" if r.get("gflops") is not None else "-",
                      " / ".join(fmt_rate(x) for x in r.get("rounds_seq_per_s", [r["seq_per_s"]])),
                      str(r["samples"]), str(r.get("cpu_busy", "")), f"{r['foreign_cores']:.2f}"])
     return head, rows
+
+
+def fmt_ms(x):
+    return f"{x:,.0f}" if x >= 100 else f"{x:.3g}"
+
+
+def build_interpret_table(results, threads):
+    """Time per sequence of each interpretation case; ratios = PyTorch time / seqnet time (the same as
+    seqnet's rate over PyTorch's, as in the main table)."""
+    head = ["method", "seqnet", "PyTorch", "seq/call", "threads", "seqnet ms/seq", "seqnet seq/s",
+            "PyTorch tuned ms/seq", "seqnet / tuned", "PyTorch as-installed ms/seq", "seqnet / as-installed"]
+    rows = []
+    for label, scase, tcase, batch in INTERPRET:
+        s = results.get(("seqnet", INTERPRET_MODEL, scase, batch, threads))
+        what_s, what_t = INTERPRET_WHAT[scase]
+        row = [label, what_s, what_t, str(batch), str(threads),
+               fmt_ms(1e3 * s["median_s"] / batch) + mark(s) if s else "n/a", fmt_rate(s["seq_per_s"]) if s else "n/a"]
+        for cfg in ("tuned", "as-installed"):
+            p = results.get((cfg, INTERPRET_MODEL, tcase, batch, threads))
+            if p:
+                knob = next((f" (batch {p[k]})" for k in ("ism_batch", "points_per_pass") if k in p), "")
+                row.append(fmt_ms(1e3 * p["median_s"] / batch) + mark(p) + knob)
+                row.append(f"{p['median_s'] / s['median_s']:.2f}" if s else "n/a")
+            else:
+                row += ["n/a", "n/a"]
+        rows.append(row)
+    return head, rows
+
+
+def check_output(cmd, env, label):
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    if r.returncode != 0:
+        log(f"!! {label} failed: {r.stderr.strip()[-2000:]}")
+        return None
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def agreement_check(inputs, configs, threads):
+    """Before timing: seqnet's and PyTorch's attributions for the same weights (PyTorch's random init,
+    BatchNorm statistics randomised, exported as .npz) and the same sequences. Reported, not enforced."""
+    directory = os.path.join(RESULTS, "interpret")
+    os.makedirs(directory, exist_ok=True)
+    cfg = configs.get("tuned") or next(iter(configs.values()))
+    env = dict(cfg["env"])
+    if cfg["omp_threads"]:
+        env["OMP_NUM_THREADS"] = str(threads)
+    weights = os.path.join(directory, f"{INTERPRET_MODEL}_weights.npz")
+    log(f"== agreement of seqnet's and PyTorch's attributions (shared weights {os.path.relpath(weights, ROOT)})")
+    if not check_output([PYTHON, TORCH_BENCH, "--model", INTERPRET_MODEL, "--export-weights", weights], env,
+                        "weight export"):
+        return []
+    records = []
+    for scase, tcase, batch, tol in AGREEMENT:
+        dump = os.path.join(directory, f"seqnet_{scase}_b{batch}.f32")
+        common = ["--model", INTERPRET_MODEL, "--batch", str(batch), "--threads", str(threads),
+                  "--input", inputs[(INTERPRET_MODEL, batch)], "--weights", weights]
+        srec = check_output([BENCH, "run", "--case", scase, "--dump", dump] + common, base_env(), f"seqnet {scase} dump")
+        if not srec:
+            continue
+        rec = check_output([PYTHON, TORCH_BENCH, "--case", tcase, "--compare", dump, "--tolerance", str(tol)] + common,
+                           env, f"pytorch {tcase} comparison")
+        if not rec:
+            continue
+        rec["seqnet_case"] = scase
+        rec["seqnet_worst_relative_delta"] = srec.get("worst_relative_delta")
+        records.append(rec)
+        log("   " + agreement_note(rec))
+    return records
+
+
+def agreement_note(rec):
+    per_seq = ", ".join(f"{v:.1e}" for v in rec["rel_diff_per_seq"])
+    text = (f"{rec['seqnet_case']} vs PyTorch {rec['case']} on {rec['batch']} sequence(s), same weights: largest "
+            f"|difference| relative to the sequence's largest |attribution| {per_seq} (rms over all "
+            f"{rec['rel_rms_diff']:.1e}): {'within' if rec['agree'] else 'NOT all within'} {rec['tolerance']:g}")
+    if "near_tie_windows_per_seq" in rec:
+        ties = rec["near_tie_windows_per_seq"]
+        text += (f"; max-pool windows whose top two inputs tie within 1e-5 (relative): {ties} per sequence"
+                 + (f"; sequences without such ties within {rec['tolerance']:g}: "
+                    f"{'yes' if rec['agree_without_near_ties'] else 'NO'}"
+                    if rec.get("max_rel_diff_without_near_ties") is not None else "")
+                 + f"; summation-to-delta error: seqnet {rec['seqnet_worst_relative_delta']:.1e} (relative), "
+                   f"PyTorch {max(abs(v) for v in rec['torch_summation_delta']):.1e} (absolute)")
+    return text + "."
 
 
 def markdown(head, rows):
@@ -320,6 +435,9 @@ def main():
     ap.add_argument("--quick", action="store_true", help="few repetitions (smoke test; figures are rough)")
     ap.add_argument("--no-install", action="store_true", help="skip scripts/install-deps bench")
     ap.add_argument("--threads", default="1,2", help="thread counts, comma-separated (default 1,2)")
+    ap.add_argument("--cases", choices=("all", "models", "interpret"), default="all",
+                    help="models: forward and train cases; interpret: ISM, DeepLIFT and integrated gradients on "
+                         "Basset (at the largest thread count); all: both (default)")
     ap.add_argument("--with-jit", action="store_true",
                     help="also time PyTorch forward with torch.jit.trace + freeze (tuned config)")
     ap.add_argument("--max-wait", type=float, default=300,
@@ -330,6 +448,9 @@ def main():
                          "round (a shared virtual machine drifts by 5-10%% between minutes; default 3)")
     a = ap.parse_args()
     threads_list = [int(t) for t in a.threads.split(",")]
+    run_models = a.cases in ("all", "models")
+    run_interpret = a.cases in ("all", "interpret")
+    interpret_threads = max(threads_list)
     command = " ".join([sys.executable, os.path.relpath(os.path.abspath(sys.argv[0]), ROOT)] + sys.argv[1:])
     started = datetime.datetime.now(datetime.timezone.utc)
     max_wait = min(a.max_wait, 15) if a.quick else a.max_wait
@@ -362,13 +483,24 @@ def main():
             f" env {extra or 'unchanged'}")
     torch_default_threads = next(iter(configs.values()))["probe"]["default_threads"] if configs else None
 
+    agreement = agreement_check(inputs, configs, interpret_threads) if run_interpret and configs else []
+
     reps = ["--reps", "5"] if a.quick else []
+    interpret_reps = ["--reps", "3"] if a.quick else []
     results = {}
     jit_records = []
+    chosen = {}  # (config, PyTorch case) -> batch size PyTorch chose in the first round
     rounds = 1 if a.quick else max(1, a.rounds)
+
+    def torch_env(c, t):
+        env = dict(c["env"])
+        if c["omp_threads"]:
+            env["OMP_NUM_THREADS"] = str(t)
+        return env
+
     log(f"== running cases (each in its own process), {rounds} round(s)")
     for round_index in range(rounds):
-        for model in MODELS:
+        for model in MODELS if run_models else []:
             for case, batch in CASES:
                 for t in threads_list:
                     common = ["--model", model, "--case", case, "--batch", str(batch), "--threads", str(t),
@@ -380,9 +512,7 @@ def main():
                     results.setdefault(("seqnet", model, case, batch, t), []).append(rec)
                     line = [f"seqnet {fmt_rate(rec['seq_per_s']) if rec else 'failed'}"]
                     for name, c in configs.items():
-                        env = dict(c["env"])
-                        if c["omp_threads"]:
-                            env["OMP_NUM_THREADS"] = str(t)
+                        env = torch_env(c, t)
                         rec = run_json([PYTHON, TORCH_BENCH, "--config", name] + common, env, f"pytorch {name} {label}",
                                        max_wait)
                         results.setdefault((name, model, case, batch, t), []).append(rec)
@@ -394,10 +524,38 @@ def main():
                                 jit_records.append(jr)
                                 line.append(f"tuned+jit {fmt_rate(jr['seq_per_s'])}")
                     log(f"   [{round_index + 1}/{rounds}] {label:24s} " + ", ".join(line) + " seq/s")
+        if not run_interpret:
+            continue
+        t, model = interpret_threads, INTERPRET_MODEL
+        timed_torch = set()
+        for _, scase, tcase, batch in INTERPRET:
+            common = ["--model", model, "--batch", str(batch), "--threads", str(t),
+                      "--input", inputs[(model, batch)]] + interpret_reps
+            label = f"{model} {scase} b{batch} {t}t"
+            rec = run_json([BENCH, "run", "--case", scase] + common, base_env(), f"seqnet {label}", max_wait)
+            if rec:
+                rec["config"] = "seqnet"
+            results.setdefault(("seqnet", model, scase, batch, t), []).append(rec)
+            line = [f"seqnet {fmt_ms(1e3 * rec['median_s'] / batch) if rec else 'failed'}"]
+            if tcase not in timed_torch:  # one PyTorch ISM measurement serves both seqnet ISM cases
+                timed_torch.add(tcase)
+                for name, c in configs.items():
+                    knob = []
+                    if tcase in TORCH_CANDIDATES:
+                        flag, key, candidates = TORCH_CANDIDATES[tcase]
+                        knob = [flag, str(chosen.get((name, tcase), candidates))]
+                    rec = run_json([PYTHON, TORCH_BENCH, "--config", name, "--case", tcase] + common + knob,
+                                   torch_env(c, t), f"pytorch {name} {tcase} b{batch} {t}t", max_wait)
+                    if rec and tcase in TORCH_CANDIDATES:
+                        chosen.setdefault((name, tcase), rec[TORCH_CANDIDATES[tcase][1]])
+                    results.setdefault((name, model, tcase, batch, t), []).append(rec)
+                    line.append(f"{name} {tcase} {fmt_ms(1e3 * rec['median_s'] / batch) if rec else 'failed'}")
+            log(f"   [{round_index + 1}/{rounds}] {label:24s} " + ", ".join(line) + " ms/seq")
 
     results = {k: median_round(v) for k, v in results.items()}
 
     head, rows = build_table(results, peaks, threads_list)
+    ihead, irows = build_interpret_table(results, interpret_threads)
     dhead, drows = build_detail(results, threads_list)
     disturbed = any(r and r.get("disturbed") for r in results.values())
     cpu = cpu_model()
@@ -419,16 +577,41 @@ def main():
         f"train step counts 3x); % of peak is against the measured FMA peak for the same thread count "
         f"({', '.join(f'{t}t: {peaks[t]:.1f}' for t in threads_list)} GFLOP/s).",
     ]
-    if disturbed:
-        notes.append("* other processes used more than "
-                     f"{FOREIGN_LIMIT} cores during this measurement even after {RETRIES} repeats.")
-    if a.quick:
-        notes.insert(0, "**--quick run: few repetitions; rough figures for smoke-testing only.**")
+    inotes = [
+        f"Basset, inference mode (BatchNorm running statistics), target = logit of task 0, {interpret_threads} "
+        "thread(s). ms/seq = median seconds per call / sequences per call; ratios = PyTorch time / seqnet time. "
+        "PyTorch ISM (both ISM rows: the same measurement) builds the 1,800 single-base mutants of the sequence "
+        "and runs them batched (the batch size in brackets, the faster of "
+        f"{TORCH_CANDIDATES['ism'][2]} in the first round) under inference_mode, minus the reference output; "
+        f"PyTorch IG batches the path points ({TORCH_CANDIDATES['ig'][2]} per pass tried likewise); "
+        "seqnet uses its defaults (ISM 128 mutants per pass, DeepLIFT 32 pairs, IG 64 points).",
+    ]
+    fast = results.get(("seqnet", INTERPRET_MODEL, "ism-fast", 1, interpret_threads))
+    torch_ism = best_of([results.get((cfg, INTERPRET_MODEL, "ism", 1, interpret_threads))
+                         for cfg in ("tuned", "as-installed")])
+    if fast and torch_ism:
+        ratio = torch_ism["median_s"] / fast["median_s"]
+        inotes.append(f"Fast ISM vs PyTorch's naive batched ISM ({torch_ism['config']}, the faster configuration): "
+                      f"{ratio:.1f}x (target: at least 10x — {'met' if ratio >= 10 else 'NOT met'}).")
+    inotes += ["Agreement (checked before timing): " + agreement_note(r) for r in agreement]
+    quick_note = ["**--quick run: few repetitions; rough figures for smoke-testing only.**"] if a.quick else []
+    disturbed_note = ["* other processes used more than "
+                      f"{FOREIGN_LIMIT} cores during this measurement even after {RETRIES} repeats."] if disturbed else []
+    notes = quick_note + notes + disturbed_note
+    if not run_models:
+        inotes = quick_note + inotes + disturbed_note
 
     log("")
-    log(text_table(head, rows))
-    for n in notes:
-        log("  " + n)
+    if run_models:
+        log(text_table(head, rows))
+        for n in notes:
+            log("  " + n)
+    if run_interpret:
+        if run_models:
+            log("")
+        log(text_table(ihead, irows))
+        for n in inotes:
+            log("  " + n)
 
     os.makedirs(RESULTS, exist_ok=True)
     torch_version = next(iter(configs.values()))["probe"]["torch"] if configs else "not available"
@@ -437,31 +620,37 @@ def main():
           f"- CPU: {cpu}, {cores} cores; measured FP32 peak "
           + ", ".join(f"{peaks[t]:.1f} GFLOP/s at {t} thread{'s' if t > 1 else ''}" for t in threads_list),
           f"- PyTorch {torch_version} (Debian python3-torch); default intra-op threads "
-          f"{torch_default_threads}; interop threads set to 1"] + blas_lines + [
-          "", markdown(head, rows), ""] + [f"- {n}" for n in notes] + [
-          "", "## All measurements", "", markdown(dhead, drows), "",
-          "CPU busy: the PyTorch process's CPU seconds per wall second while timing. Other load: cores used "
-          "by other processes during the run (a run above "
-          f"{FOREIGN_LIMIT} is repeated up to {RETRIES} times).", ""]
+          f"{torch_default_threads}; interop threads set to 1"] + blas_lines + [""]
+    if run_models:
+        md += [markdown(head, rows), ""] + [f"- {n}" for n in notes] + [""]
+    if run_interpret:
+        md += ["## Interpretation (Basset)", "", markdown(ihead, irows), ""] + [f"- {n}" for n in inotes] + [""]
+    md += ["## All measurements", "", markdown(dhead, drows), "",
+           "CPU busy: the PyTorch process's CPU seconds per wall second while timing. Other load: cores used "
+           "by other processes during the run (a run above "
+           f"{FOREIGN_LIMIT} is repeated up to {RETRIES} times).", ""]
     if jit_records:
         md += ["## PyTorch forward with torch.jit.trace + torch.jit.freeze (tuned)", "",
                markdown(["model", "batch", "threads", "seq/s", "eager seq/s"],
                         [[r["model"], str(r["batch"]), str(r["threads"]), fmt_rate(r["seq_per_s"]),
                           fmt_rate((results.get(("tuned", r["model"], "forward", r["batch"], r["threads"]))
                                     or {}).get("seq_per_s"))] for r in jit_records]), ""]
-    stem = "quick" if a.quick else "latest"  # a smoke test never overwrites the last real figures
+    # A smoke test never overwrites the last real figures; an interpretation-only run has files of its own.
+    stem = ("quick" if a.quick else "latest") + ("-interpret" if a.cases == "interpret" else "")
     with open(os.path.join(RESULTS, stem + ".md"), "w") as f:
         f.write("\n".join(md))
     with open(os.path.join(RESULTS, stem + ".json"), "w") as f:
         json.dump({
-            "command": command, "date": started.isoformat(), "quick": a.quick, "cpu": cpu, "cores": cores,
-            "peaks": peak_records, "torch": torch_version, "torch_default_threads": torch_default_threads,
+            "command": command, "date": started.isoformat(), "quick": a.quick, "cases": a.cases, "cpu": cpu,
+            "cores": cores, "peaks": peak_records, "torch": torch_version,
+            "torch_default_threads": torch_default_threads,
             "configs": {n: {"probe": c["probe"],
                             "env": {k: v for k, v in c["env"].items() if k in TWEAKS or k == "LD_LIBRARY_PATH"},
                             "omp_num_threads_per_run": c["omp_threads"]} for n, c in configs.items()},
             "alternatives": {"libblas.so.3": alternatives(f"libblas.so.3-{MULTIARCH}"),
                              "liblapack.so.3": alternatives(f"liblapack.so.3-{MULTIARCH}")},
             "records": [r for r in results.values() if r] + jit_records,
+            "agreement": agreement,
         }, f, indent=1)
     log(f"\nwrote {os.path.relpath(os.path.join(RESULTS, stem + '.md'), ROOT)} and {stem}.json")
 

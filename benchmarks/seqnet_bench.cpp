@@ -3,10 +3,24 @@
 //   seqnet_bench peak --threads N                      FP32 peak of this machine (FMA loop)
 //   seqnet_bench run --model deepbind|basset|deepbind-spec|basset-spec --case forward|train --batch B --threads N
 //                    [--reps R] [--input FILE]         median seconds per call, sequences/s, GFLOP/s
+//   seqnet_bench run --model basset|deepbind --case ism-fast|ism-naive|deeplift|ig --batch B --threads N
+//                    [--reps R] [--input FILE] [--ism-batch M] [--weights FILE] [--dump FILE]
 //
 // forward = predict() (inference, fused epilogues). train = one step: forward in training mode, BCE
 // with logits against fixed labels, backward, Adam. --input reads B x 4 x L float32 one-hot values
 // written by benchmarks/run.py, so PyTorch and seqnet see the same sequences.
+//
+// Interpretation cases (inference mode, target = logit of task 0; one call handles all B sequences):
+//   ism-fast   fast_ism (exact; only what a substitution changes is recomputed), --ism-batch mutants per pass
+//   ism-naive  naive_ism: every one of the 3L mutants through predict(), --ism-batch per pass
+//   deeplift   deeplift (rescale rule, Captum's max-pool routing) against the uniform 0.25 reference
+//   ig         integrated_gradients, 50 Gauss-Legendre steps, zero baseline
+// They are timed like the others, but warm up for at least 0.2 s and one call and then, up to 5 calls,
+// until 3 s have passed (they take up to seconds), and take at least 3 samples of one call each. No
+// FLOP count is given for them ("gflops": null).
+// --weights loads a PyTorch state dict (.npz or safetensors; torch_bench.py --export-weights writes
+// one). --dump computes the case once, writes its N x 4 x L result (ISM differences, DeepLIFT or IG
+// scores) as float32 to FILE and prints a record without timings: torch_bench.py --compare checks it.
 #include "models.hpp"
 
 #include <xsimd/xsimd.hpp>
@@ -25,8 +39,8 @@ using clock_type = std::chrono::steady_clock;
 namespace {
 
 struct args_t {
-    std::string command, model = "basset", kase = "forward", input;
-    index_t batch = 64;
+    std::string command, model = "basset", kase = "forward", input, weights, dump;
+    index_t batch = 64, ism_batch = 128;
     int threads = 1, reps = 0;
 };
 
@@ -44,6 +58,9 @@ args_t parse(int argc, char** argv) {
         else if (k == "--threads") a.threads = std::stoi(v);
         else if (k == "--reps") a.reps = std::stoi(v);
         else if (k == "--input") a.input = v;
+        else if (k == "--ism-batch") a.ism_batch = std::stol(v);
+        else if (k == "--weights") a.weights = v;
+        else if (k == "--dump") a.dump = v;
         else throw argument_error("unknown option " + k);
     }
     return a;
@@ -103,6 +120,52 @@ std::vector<float> make_input(const args_t& a, shape s) {
     return x;
 }
 
+struct timing {
+    std::vector<double> times;  // seconds per call of each sample, sorted
+    int group = 1;              // calls per sample
+    double median() const { return times[times.size() / 2]; }  // the upper median, as torch_bench
+};
+
+// Warm up for at least 0.2 s and `min_warm` calls (buffers reach their steady size, caches and threads
+// settle), and further, up to 5 calls, until `warm_seconds` have passed; then time groups of calls
+// lasting about 1 ms each (one call if it takes longer) for about 2 s, at least `min_samples` of them,
+// and take the median group. `estimate_calls` further calls give the time per call that sizes the
+// groups; with 0 the last warm-up call does (for calls of seconds).
+template <class Once>
+timing time_calls(Once once, int reps, int min_warm, double warm_seconds, int estimate_calls, int min_samples) {
+    auto since = [](clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); };
+    const auto w0 = clock_type::now();
+    int warm_calls = 0;
+    double last = 0;
+    while (warm_calls < min_warm || since(w0) < 0.2 || (warm_calls < 5 && since(w0) < warm_seconds)) {
+        const auto c0 = clock_type::now();
+        once();
+        last = since(c0);
+        ++warm_calls;
+    }
+    double per_call = last;
+    if (estimate_calls > 0) {
+        const auto w1 = clock_type::now();
+        for (int i = 0; i < estimate_calls; ++i) once();
+        per_call = since(w1) / estimate_calls;
+    }
+    timing t;
+    t.group = std::max(1, int(1e-3 / std::max(per_call, 1e-9)));
+    const int samples = reps > 0 ? reps : std::clamp(int(2.0 / (per_call * t.group)), min_samples, 2000);
+    for (int r = 0; r < samples; ++r) {
+        const auto t0 = clock_type::now();
+        for (int g = 0; g < t.group; ++g) once();
+        t.times.push_back(since(t0) / t.group);
+    }
+    std::sort(t.times.begin(), t.times.end());
+    return t;
+}
+
+template <class Model>
+void load_weights(Model& model, const args_t& a) {
+    if (!a.weights.empty()) io::load_state_dict(model, io::read_weights(a.weights));
+}
+
 template <class MakeModel>
 void run(const args_t& a, MakeModel make_model) {
     auto model = make_model();
@@ -127,33 +190,68 @@ void run(const args_t& a, MakeModel make_model) {
         opt.step(ctx, model.parameters(), model.gradients());
     };
     if (a.kase != "forward" && a.kase != "train") throw argument_error("unknown case " + a.kase);
-    // Warm up for at least 0.2 s (buffers reach their steady size, caches and threads settle), then time
-    // groups of calls lasting about 1 ms each for about 2 s and take the median group.
-    const auto w0 = clock_type::now();
-    int warm_calls = 0;
-    auto since = [](clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); };
-    while (warm_calls < 3 || since(w0) < 0.2) {
-        once();
-        ++warm_calls;
-    }
-    const auto w1 = clock_type::now();
-    for (int i = 0; i < 3; ++i) once();
-    const double per_call = since(w1) / 3;
-    const int group = std::max(1, int(1e-3 / std::max(per_call, 1e-9)));
-    const int samples = a.reps > 0 ? a.reps : std::clamp(int(2.0 / (per_call * group)), 5, 2000);
-    std::vector<double> times;
-    for (int r = 0; r < samples; ++r) {
-        const auto t0 = clock_type::now();
-        for (int g = 0; g < group; ++g) once();
-        times.push_back(since(t0) / group);
-    }
-    std::sort(times.begin(), times.end());
-    const double median = times[times.size() / 2];
+    if (!a.dump.empty() || !a.weights.empty()) throw argument_error("--dump and --weights are for the interpretation cases");
+    const timing t = time_calls(once, a.reps, 3, 0.0, 3, 5);
+    const double median = t.median();
     const double flops = double(model.flops()) * a.batch * (a.kase == "train" ? 3.0 : 1.0);
     std::printf("{\"library\": \"seqnet\", \"model\": \"%s\", \"case\": \"%s\", \"batch\": %lld, \"threads\": %d, "
                 "\"median_s\": %.6e, \"seq_per_s\": %.1f, \"gflops\": %.2f, \"samples\": %zu, \"calls_per_sample\": %d}\n",
                 a.model.c_str(), a.kase.c_str(), static_cast<long long>(a.batch), a.threads, median,
-                a.batch / median, flops / median / 1e9, times.size(), group);
+                a.batch / median, flops / median / 1e9, t.times.size(), t.group);
+}
+
+bool is_interpret_case(const std::string& c) { return c == "ism-fast" || c == "ism-naive" || c == "deeplift" || c == "ig"; }
+
+// The interpretation cases: one call explains all `batch` sequences of the input.
+template <class Model>
+void run_interpret(const args_t& a) {
+    Model model;
+    model.initialize(1);
+    load_weights(model, a);
+    context<cpu> ctx(a.threads);
+    const shape s = model.input_shape();
+    const auto xs = make_input(a, s);
+    auto x = xt::xtensor<float, 3>::from_shape({std::size_t(a.batch), std::size_t(s.channels), std::size_t(s.length)});
+    std::copy(xs.begin(), xs.end(), x.data());
+    const target task0{{0}};  // the logit of task 0 (the zoo models output logits)
+    const ism_options ism_o{.batch = a.ism_batch};
+    const deeplift_options dl_o{.reference = {.kind = reference_kind::uniform}};
+    const integrated_gradients_options ig_o{.steps = 50};  // Gauss-Legendre, zero baseline
+
+    double worst_delta = -1;  // completeness error of the last DeepLIFT / IG result
+    auto once = [&]() -> xt::xtensor<float, 3> {
+        if (a.kase == "ism-fast") return fast_ism(model, ctx, x, task0, ism_o);
+        if (a.kase == "ism-naive") return naive_ism(model, ctx, x, task0, ism_o);
+        auto r = a.kase == "deeplift" ? deeplift(model, ctx, x, task0, dl_o) : integrated_gradients(model, ctx, x, task0, ig_o);
+        worst_delta = r.worst_relative_delta();
+        return std::move(r.scores);
+    };
+    const char* extra_name = a.kase.starts_with("ism") ? "ism_batch" : a.kase == "deeplift" ? "pairs_per_pass" : "points_per_pass";
+    // What one pass holds (as integrated_gradients and deeplift group their work).
+    const index_t ig_points = std::min(ig_o.batch, std::max<index_t>(1, ig_o.batch / ig_o.steps) * ig_o.steps);
+    const long long extra = a.kase.starts_with("ism") ? a.ism_batch
+                            : a.kase == "deeplift"    ? std::min(dl_o.batch, a.batch)
+                                                      : std::min(ig_points, a.batch * ig_o.steps);
+    if (!a.dump.empty()) {
+        const auto d = once();
+        std::ofstream out(a.dump, std::ios::binary);
+        out.write(reinterpret_cast<const char*>(d.data()), std::streamsize(d.size() * sizeof(float)));
+        if (!out) throw error("cannot write " + a.dump);
+        std::printf("{\"library\": \"seqnet\", \"model\": \"%s\", \"case\": \"%s\", \"batch\": %lld, \"threads\": %d, "
+                    "\"dump\": \"%s\", \"worst_relative_delta\": %.3e, \"%s\": %lld}\n",
+                    a.model.c_str(), a.kase.c_str(), static_cast<long long>(a.batch), a.threads, a.dump.c_str(),
+                    worst_delta, extra_name, extra);
+        return;
+    }
+    float sink = 0;
+    const timing t = time_calls([&] { sink += once().data()[0]; }, a.reps, 1, 3.0, 0, 3);
+    if (sink == 12345.0f) std::puts("");
+    const double median = t.median();
+    std::printf("{\"library\": \"seqnet\", \"model\": \"%s\", \"case\": \"%s\", \"batch\": %lld, \"threads\": %d, "
+                "\"median_s\": %.6e, \"seq_per_s\": %.3f, \"ms_per_seq\": %.3f, \"gflops\": null, \"samples\": %zu, "
+                "\"calls_per_sample\": %d, \"%s\": %lld, \"worst_relative_delta\": %.3e}\n",
+                a.model.c_str(), a.kase.c_str(), static_cast<long long>(a.batch), a.threads, median, a.batch / median,
+                1e3 * median / a.batch, t.times.size(), t.group, extra_name, extra, worst_delta);
 }
 
 }  // namespace
@@ -166,7 +264,11 @@ int main(int argc, char** argv) {
             // name-spec: the same model built at run time from its spec (spec_model), to show what the
             // run-time layer list costs.
             auto from_spec = [](auto typed) { return [typed]() mutable { return spec_model(model_spec_of(typed)); }; };
-            if (a.model == "deepbind") run(a, [] { return bench::deepbind{}; });
+            if (is_interpret_case(a.kase)) {
+                if (a.model == "basset") run_interpret<bench::basset>(a);
+                else if (a.model == "deepbind") run_interpret<bench::deepbind>(a);
+                else throw argument_error("the interpretation cases take --model basset or deepbind");
+            } else if (a.model == "deepbind") run(a, [] { return bench::deepbind{}; });
             else if (a.model == "basset") run(a, [] { return bench::basset{}; });
             else if (a.model == "deepbind-spec") run(a, from_spec(bench::deepbind{}));
             else if (a.model == "basset-spec") run(a, from_spec(bench::basset{}));
