@@ -166,16 +166,13 @@ void interpret_stage(demo_state& s) {
             const std::string& name = test.names()[static_cast<std::size_t>(rows[k])];
             const std::size_t index = std::stoul(name.substr(name.rfind('_') + 1));  // sim_000123
             const auto& sites = s.sim->instances[index];
-            std::vector<float> dl_score(static_cast<std::size_t>(L)), ism_score(static_cast<std::size_t>(L));
-            for (index_t l = 0; l < L; ++l) {
-                float alt = 0;
+            std::vector<float> dl_score(static_cast<std::size_t>(L));
+            for (index_t l = 0; l < L; ++l)
                 for (index_t c = 0; c < 4; ++c) {
                     projected(c, l) = x(k, c, l) * dl.hypothetical(k, c, l);
                     dl_score[l] += projected(c, l);
-                    alt += d(k, c, l);
                 }
-                ism_score[l] = -alt / 3;  // mean loss when the base is mutated
-            }
+            const std::vector<float> ism_score = ism_position_scores(&d(k, 0, 0), {4, L});
             dl_mean += fraction_in_sites(dl_score, sites, t) / double(K);
             ism_mean += fraction_in_sites(ism_score, sites, t) / double(K);
             const std::string stem = test.tasks()[t] + "_" + std::to_string(k + 1) + "_" + name;

@@ -155,6 +155,7 @@ void add_interpret(CLI::App& app) {
                                         {"written_by", "seqnet " SEQNET_VERSION_STRING}};
         xt::xtensor<float, 3> scores, hypothetical;
         std::vector<double> difference, delta;
+        double worst_delta = -1;  // relative completeness error (ig, deeplift), from the result
         if (o->method == "saliency" || o->method == "gxi") {
             saliency_options so{.correct_one_hot = o->correct};
             if (o->batch) so.batch = o->batch;
@@ -164,6 +165,7 @@ void add_interpret(CLI::App& app) {
             integrated_gradients_options io_{.baseline = ref, .steps = o->steps, .correct_one_hot = o->correct};
             if (o->batch) io_.batch = o->batch;
             auto r = integrated_gradients(model, ctx, x, t, io_);
+            worst_delta = r.worst_relative_delta();
             scores = std::move(r.scores);
             difference = std::move(r.difference);
             delta = std::move(r.delta);
@@ -175,6 +177,7 @@ void add_interpret(CLI::App& app) {
             deeplift_options d{.reference = ref};
             if (o->batch) d.batch = o->batch;
             auto r = deeplift(model, ctx, x, t, d);
+            worst_delta = r.worst_relative_delta();
             scores = std::move(r.scores);
             hypothetical = std::move(r.hypothetical);
             difference = std::move(r.difference);
@@ -252,13 +255,13 @@ void add_interpret(CLI::App& app) {
                 const auto where = coordinates(names[n], in.length);
                 if (!where) continue;
                 ++written;
+                const std::vector<float> importance =
+                    o->method == "ism" ? ism_position_scores(&shown(n, 0, 0), in) : std::vector<float>{};
                 for (std::size_t l = 0; l < std::size_t(in.length); ++l)
                     std::fprintf(bg.f, "%s\t%lld\t%lld\t%.7g\n", where->first.c_str(),
                                  static_cast<long long>(where->second) + static_cast<long long>(l),
                                  static_cast<long long>(where->second) + static_cast<long long>(l) + 1,
-                                 double(o->method == "ism" ? -(shown(n, 0, l) + shown(n, 1, l) + shown(n, 2, l) +
-                                                               shown(n, 3, l)) / 3
-                                                           : observed(shown, x, n, l)));
+                                 double(o->method == "ism" ? importance[l] : observed(shown, x, n, l)));
             }
             bg.finish();
             if (written == 0)
@@ -293,12 +296,9 @@ void add_interpret(CLI::App& app) {
         }
         std::fprintf(stderr, "seqnet interpret: %s of %zu sequences written to %s.npz\n", o->method.c_str(), N,
                      o->out.c_str());
-        if (!delta.empty()) {
-            double worst = 0;
-            for (std::size_t n = 0; n < N; ++n) worst = std::max(worst, std::abs(delta[n]) / std::max(1.0, std::abs(difference[n])));
+        if (worst_delta >= 0)
             std::fprintf(stderr, "  largest completeness error |sum - (f(x) - f(reference))| / max(1, |f(x) - f(reference)|): %.3g\n",
-                         worst);
-        }
+                         worst_delta);
     });
 }
 

@@ -185,7 +185,7 @@ namespace detail {
 template <class L>
 concept has_deeplift_rule = requires { sizeof(deeplift_rule<L>); };
 
-template <class T, class V>
+template <class V>
 V half(V v, index_t pairs, bool second) {
     v.data += second ? pairs * v.sample.size() : 0;
     v.batch = pairs;
@@ -210,9 +210,9 @@ struct deeplift_step_rule {
             std::copy(s.d_output.data, s.d_output.data + s.d_output.size(), s.d_input.data);
             return;
         }
-        const deeplift_views<T> v{half<T>(s.input, pairs, false), half<T>(s.input, pairs, true),
-                                  half<T>(s.output, pairs, false), half<T>(s.output, pairs, true),
-                                  half<T>(s.d_output, pairs, false), half<T>(s.d_input, pairs, false), eps};
+        const deeplift_views<T> v{half(s.input, pairs, false), half(s.input, pairs, true),
+                                  half(s.output, pairs, false), half(s.output, pairs, true),
+                                  half(s.d_output, pairs, false), half(s.d_input, pairs, false), eps};
         deeplift_rule<L>::apply(ctx, s.layer, v);
     }
 };

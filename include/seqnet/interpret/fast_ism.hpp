@@ -366,10 +366,7 @@ xt::xtensor<T, 3> fast_ism(Model& model, context<cpu>& ctx, const xt::xtensor<T,
     tail_a.resize(static_cast<std::size_t>(o.batch * tail_size));
     tail_b.resize(tail_a.size());
 
-    struct edit {
-        index_t l, b;
-    };
-    std::vector<edit> edits;
+    std::vector<substitution> edits;
 
     for (index_t n = 0; n < N; ++n) {
         const T* xn = x.data() + n * S;
@@ -385,12 +382,7 @@ xt::xtensor<T, 3> fast_ism(Model& model, context<cpu>& ctx, const xt::xtensor<T,
                 if (step.index < stop && plan[step.index].combine == strands::max)
                     plan[step.index].strand_ref = step.layer.strand_outputs(1).data;
         });
-        edits.clear();
-        for (index_t l = 0; l < s.length; ++l) {
-            const index_t present = one_hot_base(xn, s, l);
-            for (index_t b = 0; b < s.channels; ++b)
-                if (b != present) edits.push_back({l, b});
-        }
+        substitutions_of(xn, s, edits);
         T* dn = d.data() + n * S;
 
         for (std::size_t e0 = 0; e0 < edits.size(); e0 += static_cast<std::size_t>(o.batch)) {
@@ -403,7 +395,7 @@ xt::xtensor<T, 3> fast_ism(Model& model, context<cpu>& ctx, const xt::xtensor<T,
                 start0.resize(static_cast<std::size_t>(count));
                 w.change[0].resize(static_cast<std::size_t>(count * s.channels));
                 for (index_t m = 0; m < count; ++m) {
-                    const edit e = edits[e0 + static_cast<std::size_t>(m0 + m)];
+                    const substitution e = edits[e0 + static_cast<std::size_t>(m0 + m)];
                     start0[static_cast<std::size_t>(m)] = e.l;
                     for (index_t c = 0; c < s.channels; ++c)
                         w.change[0][static_cast<std::size_t>(m * s.channels + c)] = T(c == e.b ? 1 : 0) - xn[c * s.length + e.l];
@@ -435,11 +427,11 @@ xt::xtensor<T, 3> fast_ism(Model& model, context<cpu>& ctx, const xt::xtensor<T,
                 side ^= 1;
             });
             for (index_t m = 0; m < M; ++m) {
-                const edit e = edits[e0 + static_cast<std::size_t>(m)];
+                const substitution e = edits[e0 + static_cast<std::size_t>(m)];
                 dn[e.b * s.length + e.l] = T(f.value(values + m * f.width()) - f_ref);
             }
         }
-        if (o.mean_centre) centre_ism(dn, s);
+        if (o.mean_centre) centre_channels(dn, 1, s);
     }
     return d;
 }

@@ -97,7 +97,7 @@ attribution_result<T> integrated_gradients(Model& model, context<cpu>& ctx, cons
     const quadrature q = make_quadrature(o.rule, o.steps);
     const target_function<T> f(model, t);
     const shape s = model.input_shape();
-    const index_t N = static_cast<index_t>(x.shape()[0]), R = reference_count(o.baseline), m = o.steps;
+    const index_t N = static_cast<index_t>(x.shape()[0]), R = reference_count(o.baseline);
     const index_t S = s.size();
 
     attribution_result<T> r;

@@ -33,9 +33,38 @@ index_t one_hot_base(const T* x, shape s, index_t l) {
     return base;
 }
 
-template <class T>
-void centre_ism(T* d, shape s) { centre_channels(d, 1, s); }
 }  // namespace detail
+
+/// One substitution of saturation mutagenesis: position l set to base b.
+struct substitution {
+    index_t l, b;
+};
+
+/// Every substitution of a C x L sample x, position by position: the three other bases at a one-hot
+/// position, all four where the column is not one-hot (an N). Written into `out` (cleared first).
+template <class T>
+void substitutions_of(const T* x, shape s, std::vector<substitution>& out) {
+    out.clear();
+    for (index_t l = 0; l < s.length; ++l) {
+        const index_t present = detail::one_hot_base(x, s, l);
+        for (index_t b = 0; b < s.channels; ++b)
+            if (b != present) out.push_back({l, b});
+    }
+}
+
+/// Per position, the mean change of the target over the substitutions at the base present, negated: the
+/// importance of the base there (positive when mutating it lowers the target). d is one sequence's
+/// C x L result, zero at the base present.
+template <class T>
+std::vector<T> ism_position_scores(const T* d, shape s) {
+    std::vector<T> score(static_cast<std::size_t>(s.length));
+    for (index_t l = 0; l < s.length; ++l) {
+        T sum = 0;
+        for (index_t c = 0; c < s.channels; ++c) sum += d[c * s.length + l];
+        score[static_cast<std::size_t>(l)] = -sum / T(s.channels - 1);
+    }
+    return score;
+}
 
 /// Naive saturation mutagenesis of target `t` for every sequence of x (N x C x L): N x C x L differences.
 template <interpretable_model Model, class T = typename Model::scalar_type>
@@ -48,34 +77,28 @@ xt::xtensor<T, 3> naive_ism(Model& model, context<cpu>& ctx, const xt::xtensor<T
     const index_t N = static_cast<index_t>(x.shape()[0]), S = s.size();
     xt::xtensor<T, 3> d = xt::zeros<T>(x.shape());
     std::vector<T> mutants(static_cast<std::size_t>(o.batch * S));
-    struct edit { index_t l, b; };
-    std::vector<edit> edits;
+    std::vector<substitution> edits;
     for (index_t n = 0; n < N; ++n) {
         const T* xn = x.data() + n * S;
         const auto ref = model.predict(ctx, const_batch_view<T>{xn, 1, s}, f.depth());
         const double f_ref = f.value(ref.data);
-        edits.clear();
-        for (index_t l = 0; l < s.length; ++l) {
-            const index_t present = detail::one_hot_base(xn, s, l);
-            for (index_t b = 0; b < s.channels; ++b)
-                if (b != present) edits.push_back({l, b});
-        }
+        substitutions_of(xn, s, edits);
         T* dn = d.data() + n * S;
         for (std::size_t e0 = 0; e0 < edits.size(); e0 += static_cast<std::size_t>(o.batch)) {
             const index_t count = std::min<index_t>(o.batch, static_cast<index_t>(edits.size() - e0));
             for (index_t j = 0; j < count; ++j) {
                 T* m = mutants.data() + j * S;
                 std::copy(xn, xn + S, m);
-                const edit e = edits[e0 + static_cast<std::size_t>(j)];
+                const substitution e = edits[e0 + static_cast<std::size_t>(j)];
                 for (index_t c = 0; c < s.channels; ++c) m[c * s.length + e.l] = T(c == e.b ? 1 : 0);
             }
             const auto out = model.predict(ctx, const_batch_view<T>{mutants.data(), count, s}, f.depth());
             for (index_t j = 0; j < count; ++j) {
-                const edit e = edits[e0 + static_cast<std::size_t>(j)];
+                const substitution e = edits[e0 + static_cast<std::size_t>(j)];
                 dn[e.b * s.length + e.l] = T(f.value(out.data + j * f.width()) - f_ref);
             }
         }
-        if (o.mean_centre) detail::centre_ism(dn, s);
+        if (o.mean_centre) centre_channels(dn, 1, s);
     }
     return d;
 }

@@ -95,8 +95,6 @@ public:
     bool skips_head(std::size_t model_depth) const { return depth_ < model_depth; }
     /// Values per sample of the explained activation.
     index_t width() const { return width_; }
-    /// Whether f is a linear function of z (so DeepLIFT's multiplier at z is df/dz).
-    bool linear() const { return !squash_; }
 
     /// f(z) for one sample's explained activation.
     double value(const T* z) const {

@@ -127,33 +127,28 @@ public:
                 const double mean = training ? batch_mean_[c] : double(running_mean_[c]);
                 const double inv_std = training ? batch_inv_std_[c]
                                                 : 1.0 / std::sqrt(double(running_var_[c]) + opts_.eps);
-                if (!training && mode == grad_mode::input_only) {  // a fixed affine map: dx = scale * dy
-                    if (dx.empty()) continue;
-                    const T k = T(gamma_[c] * inv_std);
+                // The channel sums feed the parameter gradients and the training-mode dx; at inference
+                // with only dx asked for, the layer is a fixed affine map and needs none of them.
+                double sum_dy = 0.0, sum_dy_xhat = 0.0;
+                if (training || mode == grad_mode::parameters) {
+                    // Rows are centred on the float nearest the mean; sum(dy * (x - mean)) is that sum
+                    // plus (float mean - mean) * sum(dy).
+                    const T centre = T(mean);
+                    double sum_dy_xc = 0.0;
                     for (index_t n = 0; n < N; ++n) {
-                        const T* g = dy.row(n, c);
-                        T* d = dx.row(n, c);
-                        for (index_t l = 0; l < L; ++l) d[l] = k * g[l];
+                        const auto [s, d] = cpu_kernels::row_sum_and_centred_dot(dy.row(n, c), x.row(n, c), L, centre);
+                        sum_dy += s;
+                        sum_dy_xc += d;
                     }
-                    continue;
+                    sum_dy_xhat = (sum_dy_xc + (double(centre) - mean) * sum_dy) * inv_std;
                 }
-                // Rows are centred on the float nearest the mean; sum(dy * (x - mean)) is that sum plus
-                // (float mean - mean) * sum(dy).
-                const T centre = T(mean);
-                double sum_dy = 0.0, sum_dy_xc = 0.0;
-                for (index_t n = 0; n < N; ++n) {
-                    const auto [s, d] = cpu_kernels::row_sum_and_centred_dot(dy.row(n, c), x.row(n, c), L, centre);
-                    sum_dy += s;
-                    sum_dy_xc += d;
-                }
-                const double sum_dy_xhat = (sum_dy_xc + (double(centre) - mean) * sum_dy) * inv_std;
                 if (mode == grad_mode::parameters) {
                     dgamma_[c] += T(sum_dy_xhat);
                     dbeta_[c] += T(sum_dy);
                 }
                 if (dx.empty()) continue;
-                const T k = T(gamma_[c] * inv_std);
-                if (!training) {
+                if (!training) {  // dx = scale * dy
+                    const T k = T(gamma_[c] * inv_std);
                     for (index_t n = 0; n < N; ++n) {
                         const T* g = dy.row(n, c);
                         T* d = dx.row(n, c);

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <seqnet/io/attribution_svg.hpp>
+#include "svg_text.hpp"
 
 #include <cmath>
 #include <limits>
@@ -11,13 +12,7 @@
 
 using namespace seqnet;
 
-namespace {
-std::size_t count(const std::string& s, const std::string& what) {
-    std::size_t n = 0;
-    for (auto p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
-    return n;
-}
-}  // namespace
+using test::occurrences;
 
 TEST_CASE("attribution logos stack letters above the axis for positive scores and below for negative",
           "[svg][attribution]") {
@@ -30,7 +25,7 @@ TEST_CASE("attribution logos stack letters above the axis for positive scores an
     CHECK(svg.rfind("<?xml", 0) == 0);
     CHECK(svg.find("</svg>") != std::string::npos);
     CHECK(svg.find("seq &lt;1&gt; &amp; co") != std::string::npos);  // escaped title
-    CHECK(count(svg, "<path ") == 2);                                // nothing drawn for zero scores
+    CHECK(occurrences(svg, "<path ") == 2);                                // nothing drawn for zero scores
     // A, green, upright (negative y scale) and full height (34 px); T, red, flipped, half height.
     CHECK(std::regex_search(svg, std::regex("fill=\"#109648\"[^>]*scale\\([0-9.]+,-34.00\\)")));
     CHECK(std::regex_search(svg, std::regex("fill=\"#D62839\"[^>]*scale\\([0-9.]+,17.00\\)")));
@@ -42,7 +37,7 @@ TEST_CASE("long sequences wrap into numbered rows", "[svg][attribution]") {
     const std::string svg = io::attribution_logo_svg(p);
     for (const char* label : {">1001<", ">1101<", ">1201<"}) CHECK(svg.find(label) != std::string::npos);
     CHECK(svg.find(">1301<") == std::string::npos);
-    CHECK(count(svg, "<path ") == 4 * 250);
+    CHECK(occurrences(svg, "<path ") == 4 * 250);
 }
 
 TEST_CASE("ISM heatmaps colour every cell on one diverging scale and mark the base present", "[svg][attribution]") {
@@ -52,7 +47,7 @@ TEST_CASE("ISM heatmaps colour every cell on one diverging scale and mark the ba
     v[2 * 2 + 0] = 1.5f;
     const io::attribution_picture p{.title = "ism", .values = v.data(), .length = 2, .sequence = "AN"};
     const std::string svg = io::ism_heatmap_svg(p);
-    CHECK(count(svg, "<circle ") == 1);                 // A at position 0; the N has no base to mark
+    CHECK(occurrences(svg, "<circle ") == 1);                 // A at position 0; the N has no base to mark
     CHECK(svg.find("fill=\"#2166AC\"") != std::string::npos);  // the most negative cell: full blue
     CHECK(svg.find("fill=\"#D98C95\"") != std::string::npos);  // +1.5 of 3: halfway to red
     CHECK(svg.find("-3 to +3") != std::string::npos);          // the key names the scale

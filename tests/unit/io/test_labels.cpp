@@ -145,22 +145,13 @@ TEST_CASE("labels: make_dataset reports every misfit", "[labels]") {
 TEST_CASE("labels: fuzzed tables either parse or throw seqnet::error", "[labels]") {
     const std::string base = "name\tctcf\tgata\ns1\t1\t0\ns2\t0.5\tNA\ns3\t\t1e-3\ns4\t0\t1\n";
     REQUIRE(parse_labels(base, "fuzz").rows() == 4);
-    random_engine rng(7);
     const std::string alphabet("\t\n\r 01.-eNAa\0xs", 15);
-    int ok = 0, failed = 0;
-    for (int iter = 0; iter < 3000; ++iter) {
-        const std::string text = test::mutate_text(base, alphabet, rng, 4);
-        try {
-            const auto t = parse_labels(text, "fuzz");
-            CHECK(t.values.size() == t.rows() * t.tasks.size());
-            ++ok;
-        } catch (const seqnet::error& e) {
-            CHECK(std::string(e.what()).rfind("fuzz:", 0) == 0);
-            ++failed;
-        }
-    }
-    CHECK(ok > 100);
-    CHECK(failed > 100);
+    const auto c = test::fuzz_parser(base, alphabet, 7, 3000, [](const std::string& text) {
+        const auto t = parse_labels(text, "fuzz");
+        CHECK(t.values.size() == t.rows() * t.tasks.size());
+    });
+    CHECK(c.parsed > 100);
+    CHECK(c.rejected > 100);
 }
 
 TEST_CASE("labels and FASTA written by seqnet read back the same", "[labels][fasta]") {

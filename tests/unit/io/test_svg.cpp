@@ -1,6 +1,7 @@
 // tests for seqnet/io/svg.hpp
 #include <catch2/catch.hpp>
 #include <seqnet/io/svg.hpp>
+#include "svg_text.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -18,32 +19,12 @@
 using seqnet::io::line_plot_svg;
 using seqnet::io::svg_series;
 namespace fs = std::filesystem;
+using namespace seqnet;
 
 namespace {
 
-std::size_t occurrences(const std::string& s, const std::string& what) {
-    std::size_t n = 0;
-    for (std::size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + what.size())) ++n;
-    return n;
-}
-
-// The numbers of every <polyline points="..."> in the document, as (x, y) pixel pairs per polyline.
-std::vector<std::vector<std::pair<double, double>>> polylines(const std::string& svg) {
-    std::vector<std::vector<std::pair<double, double>>> out;
-    const std::string key = "points=\"";
-    for (std::size_t at = svg.find(key); at != std::string::npos; at = svg.find(key, at + 1)) {
-        const std::size_t end = svg.find('"', at + key.size());
-        std::string text = svg.substr(at + key.size(), end - at - key.size());
-        for (char& c : text)
-            if (c == ',') c = ' ';
-        std::istringstream in(text);
-        std::vector<std::pair<double, double>> pts;
-        double x = 0, y = 0;
-        while (in >> x >> y) pts.emplace_back(x, y);
-        out.push_back(std::move(pts));
-    }
-    return out;
-}
+using test::occurrences;
+using test::polylines;
 
 // The legend box: the rect with fill-opacity, its x and y attributes.
 std::pair<double, double> legend_corner(const std::string& svg) {

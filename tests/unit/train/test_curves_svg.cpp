@@ -1,11 +1,13 @@
 // tests for seqnet/train/curves_svg.hpp
 #include <catch2/catch.hpp>
 #include <seqnet/train/curves_svg.hpp>
+#include "svg_text.hpp"
 
 #include <cmath>
 #include <limits>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -16,20 +18,10 @@ namespace {
 // Polyline points of an SVG document mapped back from pixels to data coordinates (plot area 62..462 x
 // 340..40, see io/svg.hpp).
 std::vector<std::vector<std::pair<double, double>>> curves_in(const std::string& svg) {
-    std::vector<std::vector<std::pair<double, double>>> out;
-    const std::string key = "points=\"";
-    for (std::size_t at = svg.find(key); at != std::string::npos; at = svg.find(key, at + 1)) {
-        const std::size_t end = svg.find('"', at + key.size());
-        std::string text = svg.substr(at + key.size(), end - at - key.size());
-        for (char& c : text)
-            if (c == ',') c = ' ';
-        std::istringstream in(text);
-        std::vector<std::pair<double, double>> pts;
-        double x = 0, y = 0;
-        while (in >> x >> y) pts.emplace_back((x - 62) / 400, (340 - y) / 300);
-        out.push_back(std::move(pts));
-    }
-    return out;
+    auto lines = test::polylines(svg);
+    for (auto& line : lines)
+        for (auto& [x, y] : line) std::tie(x, y) = std::pair((x - 62) / 400, (340 - y) / 300);
+    return lines;
 }
 
 }  // namespace
