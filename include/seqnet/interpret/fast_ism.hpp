@@ -17,7 +17,8 @@
 // The reference activations come from one forward pass per sequence, shared by all its 3L mutants. At
 // the first layer that is not local (flatten, dense, global pooling, BiLSTM, a strided convolution)
 // the mutants' activations are rebuilt as reference + change and the rest of the model runs on them as
-// a batch. A model whose first layer is not local gets naive ISM, by the same code.
+// a batch. A model whose first layer is not local gets naive ISM, by the same code. Which layers are
+// local, and how, is the trait ism_change_rule<Layer>, as DeepLIFT's rules are deeplift_rule<Layer>.
 // Results equal naive ISM to float rounding: the changes are exact, only summed in another order.
 #pragma once
 
@@ -257,6 +258,105 @@ void propagate_change(const change_layer<T>& c, index_t count, const T* change_i
 
 }  // namespace detail
 
+namespace detail {
+
+/// Fills a convolution's taps and output width into c; false for a stride other than 1 (not local in
+/// the sense used here: the rest of the model then runs in full).
+template <class Conv, class T>
+bool describe_convolution(const Conv& conv, change_layer<T>& c) {
+    const auto& opts = conv.options();
+    if (opts.stride != 1) return false;
+    c.filters = opts.filters;
+    c.kernel = opts.kernel;
+    c.dilation = opts.dilation;
+    c.pad = conv.receptive_field().pad_left;
+    const param_view<T> weight = conv.weight();
+    const index_t F = opts.filters, C = c.in.channels, K = opts.kernel;
+    c.taps.resize(static_cast<std::size_t>(cpu_kernels::packed_a_size<T>(K * F, C)));
+    struct tap_source {
+        const T* w;
+        index_t F, C, K;
+        T operator()(index_t row, index_t ch) const { return w[((row % F) * C + ch) * K + row / F]; }
+    };
+    cpu_kernels::pack_a<T>(K * F, C, tap_source{weight.data, F, C, K}, c.taps.data());
+    if (c.width_in == 1) {
+        c.taps_by_channel.resize(static_cast<std::size_t>(K * C * F));
+        for (index_t f = 0; f < F; ++f)
+            for (index_t ch = 0; ch < C; ++ch)
+                for (index_t k = 0; k < K; ++k)
+                    c.taps_by_channel[static_cast<std::size_t>((k * C + ch) * F + f)] = weight.data[(f * C + ch) * K + k];
+    }
+    c.width_out = c.width_in + (K - 1) * opts.dilation;
+    return true;
+}
+
+}  // namespace detail
+
+/// How a substitution's change crosses a layer of type Layer: describe(layer, c) fills the change rule
+/// (and what it needs) into c, or returns false where the local part of the model ends. Layers without a
+/// specialisation end it, so the result stays exact for any layer; specialise for a layer of your own
+/// that is element-wise or a per-channel scale to keep fast ISM going through it.
+template <class Layer>
+struct ism_change_rule {
+    template <class T>
+    static bool describe(const Layer&, detail::change_layer<T>&) { return false; }
+};
+
+template <class T, class Dev>
+struct ism_change_rule<conv1d_layer<T, Dev>> {
+    static bool describe(const conv1d_layer<T, Dev>& l, detail::change_layer<T>& c) {
+        c.rule = detail::change_rule::conv;
+        return detail::describe_convolution(l, c);
+    }
+};
+template <class T, class Dev>
+struct ism_change_rule<rc_conv1d_layer<T, Dev>> {
+    static bool describe(const rc_conv1d_layer<T, Dev>& l, detail::change_layer<T>& c) {
+        c.rule = detail::change_rule::rc_conv;
+        c.combine = l.options().combine;
+        return detail::describe_convolution(l.bank(), c);
+    }
+};
+template <class T, class Dev>
+struct ism_change_rule<batchnorm_layer<T, Dev>> {
+    static bool describe(const batchnorm_layer<T, Dev>& l, detail::change_layer<T>& c) {
+        c.rule = detail::change_rule::scale;
+        for (index_t ch = 0; ch < c.in.channels; ++ch) c.scale.push_back(l.inference_affine(ch).first);
+        return true;
+    }
+};
+template <class T, class Dev>
+struct ism_change_rule<relu_layer<T, Dev>> {
+    static bool describe(const relu_layer<T, Dev>&, detail::change_layer<T>& c) {
+        c.rule = detail::change_rule::relu;
+        return true;
+    }
+};
+template <class T, class Dev>
+struct ism_change_rule<sigmoid_layer<T, Dev>> {
+    static bool describe(const sigmoid_layer<T, Dev>&, detail::change_layer<T>& c) {
+        c.rule = detail::change_rule::sigmoid;
+        return true;
+    }
+};
+template <class T, class Dev>
+struct ism_change_rule<dropout_layer<T, Dev>> {
+    static bool describe(const dropout_layer<T, Dev>&, detail::change_layer<T>& c) {
+        c.rule = detail::change_rule::copy;
+        return true;
+    }
+};
+template <class T, class Dev>
+struct ism_change_rule<maxpool_layer<T, Dev>> {
+    static bool describe(const maxpool_layer<T, Dev>& l, detail::change_layer<T>& c) {
+        c.rule = detail::change_rule::maxpool;
+        c.pool = l.options().size;
+        c.stride = l.options().step();
+        c.width_out = (c.width_in + c.pool - 2) / c.stride + 1;
+        return true;
+    }
+};
+
 /// Exact saturation mutagenesis of target `t` for every sequence of x (N x C x L), recomputing only
 /// what each substitution changes. Same result as naive_ism to float rounding.
 template <interpretable_model Model, class T = typename Model::scalar_type>
@@ -284,55 +384,7 @@ xt::xtensor<T, 3> fast_ism(Model& model, context<cpu>& ctx, const xt::xtensor<T,
         c.in = step.input.sample;
         c.out = step.output.sample;
         c.width_in = width;
-        auto conv_geometry = [&](const auto& conv) {
-            const auto& opts = conv.options();
-            const window w = conv.receptive_field();
-            if (opts.stride != 1) return false;
-            c.filters = opts.filters;
-            c.kernel = opts.kernel;
-            c.dilation = opts.dilation;
-            c.pad = w.pad_left;
-            const param_view<T> weight = conv.weight();
-            const index_t F = opts.filters, C = c.in.channels, K = opts.kernel;
-            c.taps.resize(static_cast<std::size_t>(cpu_kernels::packed_a_size<T>(K * F, C)));
-            struct tap_source {
-                const T* w;
-                index_t F, C, K;
-                T operator()(index_t row, index_t ch) const { return w[((row % F) * C + ch) * K + row / F]; }
-            };
-            cpu_kernels::pack_a<T>(K * F, C, tap_source{weight.data, F, C, K}, c.taps.data());
-            if (width == 1) {
-                c.taps_by_channel.resize(static_cast<std::size_t>(K * C * F));
-                for (index_t f = 0; f < F; ++f)
-                    for (index_t ch = 0; ch < C; ++ch)
-                        for (index_t k = 0; k < K; ++k)
-                            c.taps_by_channel[static_cast<std::size_t>((k * C + ch) * F + f)] = weight.data[(f * C + ch) * K + k];
-            }
-            c.width_out = width + (K - 1) * opts.dilation;
-            return true;
-        };
-        if constexpr (std::is_same_v<L, conv1d_layer<T, cpu>>) {
-            if (conv_geometry(step.layer)) c.rule = change_rule::conv;
-        } else if constexpr (std::is_same_v<L, rc_conv1d_layer<T, cpu>>) {
-            if (conv_geometry(step.layer.bank())) {
-                c.rule = change_rule::rc_conv;
-                c.combine = step.layer.options().combine;
-            }
-        } else if constexpr (std::is_same_v<L, batchnorm_layer<T, cpu>>) {
-            c.rule = change_rule::scale;
-            for (index_t ch = 0; ch < c.in.channels; ++ch) c.scale.push_back(step.layer.inference_affine(ch).first);
-        } else if constexpr (std::is_same_v<L, relu_layer<T, cpu>>) {
-            c.rule = change_rule::relu;
-        } else if constexpr (std::is_same_v<L, sigmoid_layer<T, cpu>>) {
-            c.rule = change_rule::sigmoid;
-        } else if constexpr (std::is_same_v<L, dropout_layer<T, cpu>>) {
-            c.rule = change_rule::copy;
-        } else if constexpr (std::is_same_v<L, maxpool_layer<T, cpu>>) {
-            c.rule = change_rule::maxpool;
-            c.pool = step.layer.options().size;
-            c.stride = step.layer.options().step();
-            c.width_out = (width + c.pool - 2) / c.stride + 1;
-        }
+        if (!ism_change_rule<L>::describe(step.layer, c)) c.rule = change_rule::stop;
         if (c.rule == change_rule::stop) {
             open = false;
             return;
