@@ -1,5 +1,6 @@
 // seqnet/interpret.hpp -- module header: attribution methods written once for every model.
 #pragma once
+#include <seqnet/interpret/affine_prefix.hpp>
 #include <seqnet/interpret/deeplift.hpp>
 #include <seqnet/interpret/fast_ism.hpp>
 #include <seqnet/interpret/gradients.hpp>

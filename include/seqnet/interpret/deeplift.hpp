@@ -4,9 +4,9 @@
 // Inputs and their references run through the model as one inference-mode batch; the model's own
 // backward_with() then carries multipliers from the target down to the input, each layer applying its
 // deeplift_rule<L> instead of its gradient:
-//   linear layers (conv, dense, separable dense, batch norm at inference, flatten, dropout at
-//     inference, RC conv with both strands or their sum): their ordinary backward pass (the multiplier
-//     of a linear map is its weight);
+//   linear layers (affine_at_inference: conv, dense, separable dense, batch norm at inference,
+//     flatten, dropout at inference; and an RC conv with both strands or their sum): their ordinary
+//     backward pass (the multiplier of a linear map is its weight);
 //   ReLU and sigmoid: rescale, m_in = m_out * (y - y0) / (x - x0), or the gradient at x where
 //     |x - x0| < eps (Captum's fallback; eps = 1e-6 as tangermeme);
 //   max pooling (windowed and global): Captum's routing. Per window, y* = max(y, y0); y* - y0 goes to
@@ -21,6 +21,7 @@
 // sequence the summation-to-delta error sum(scores) - (f(x) - mean f(r)).
 #pragma once
 
+#include <seqnet/interpret/affine_prefix.hpp>
 #include <seqnet/interpret/gradients.hpp>
 #include <seqnet/interpret/references.hpp>
 #include <seqnet/interpret/result.hpp>
@@ -167,13 +168,8 @@ struct deeplift_unsupported_rule {
     }
 };
 
-template <class T, class Dev> struct deeplift_rule<conv1d_layer<T, Dev>> : deeplift_linear_rule {};
+template <inference_affine_layer Layer> struct deeplift_rule<Layer> : deeplift_linear_rule {};
 template <class T, class Dev> struct deeplift_rule<rc_conv1d_layer<T, Dev>> : deeplift_rc_conv_rule {};
-template <class T, class Dev> struct deeplift_rule<dense_layer<T, Dev>> : deeplift_linear_rule {};
-template <class T, class Dev> struct deeplift_rule<separable_dense_layer<T, Dev>> : deeplift_linear_rule {};
-template <class T, class Dev> struct deeplift_rule<batchnorm_layer<T, Dev>> : deeplift_linear_rule {};
-template <class T, class Dev> struct deeplift_rule<flatten_layer<T, Dev>> : deeplift_linear_rule {};
-template <class T, class Dev> struct deeplift_rule<dropout_layer<T, Dev>> : deeplift_linear_rule {};
 template <class T, class Dev> struct deeplift_rule<relu_layer<T, Dev>> : deeplift_rescale_rule<relu_derivative> {};
 template <class T, class Dev> struct deeplift_rule<sigmoid_layer<T, Dev>> : deeplift_rescale_rule<sigmoid_derivative> {};
 template <class T, class Dev> struct deeplift_rule<maxpool_layer<T, Dev>> : deeplift_maxpool_rule {};

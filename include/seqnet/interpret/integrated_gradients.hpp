@@ -16,6 +16,7 @@
 // batched through the model together, `batch` at a time.
 #pragma once
 
+#include <seqnet/interpret/affine_prefix.hpp>
 #include <seqnet/interpret/gradients.hpp>
 #include <seqnet/interpret/references.hpp>
 #include <seqnet/interpret/result.hpp>
@@ -98,78 +99,92 @@ attribution_result<T> integrated_gradients(Model& model, context<cpu>& ctx, cons
     const target_function<T> f(model, t);
     const shape s = model.input_shape();
     const index_t N = static_cast<index_t>(x.shape()[0]), R = reference_count(o.baseline);
-    const index_t S = s.size();
+    const index_t S = s.size(), run = static_cast<index_t>(q.nodes.size());
+
+    // The affine layers that open the model (affine_prefix.hpp) run only at the ends of each path:
+    // path points start at activation p as h(r) + a (h(x) - h(r)), and their gradients, weighted and
+    // summed there, cross the prefix once per (sequence, baseline) pair.
+    const std::size_t p = std::min(affine_prefix(model), f.depth());
+    const shape hs = model.shape_at(p);
+    const index_t H = hs.size();
+    const std::size_t head = f.skips_head(model.depth()) ? model.depth() - 1 : model.depth();
 
     attribution_result<T> r;
     r.scores = xt::xtensor<T, 3>::from_shape(x.shape());
     std::vector<double> f_input(static_cast<std::size_t>(N)), f_reference(static_cast<std::size_t>(N), 0.0);
 
-    // Each (sequence, baseline) pair is a run of path points: the quadrature nodes, then the path's
-    // ends where the rule does not include them, with weight 0. f(x) and f(baseline) come from the
-    // forward passes of those rows: no separate pass, and the ends share the batches.
-    std::vector<double> nodes = q.nodes, weights = q.weights;
-    index_t at_input = -1, at_reference = -1;  // rows of the ends within a pair's run
-    for (std::size_t k = 0; k < nodes.size(); ++k) {
-        if (nodes[k] == 1.0) at_input = static_cast<index_t>(k);
-        if (nodes[k] == 0.0) at_reference = static_cast<index_t>(k);
-    }
-    if (at_input < 0) {
-        at_input = static_cast<index_t>(nodes.size());
-        nodes.push_back(1.0);
-        weights.push_back(0.0);
-    }
-    if (at_reference < 0) {
-        at_reference = static_cast<index_t>(nodes.size());
-        nodes.push_back(0.0);
-        weights.push_back(0.0);
-    }
-    const index_t run = static_cast<index_t>(nodes.size());
-
-    // Sequences go in groups whose path points fill about one batch.
+    // Sequences go in groups whose path points fill about one batch. Per group: one forward pass over
+    // the ends (the inputs, then their baselines) gives h at both ends and f(x), f(baseline); the path
+    // points follow in chunks of `batch`, each a forward and backward pass over layers [p, depth).
     const index_t group = std::max<index_t>(1, o.batch / (R * run));
-    std::vector<T> refs(static_cast<std::size_t>(group * R * S)), sums(refs.size());
-    std::vector<T> points(static_cast<std::size_t>(o.batch * S)), grads(points.size());
-    std::vector<double> values(static_cast<std::size_t>(o.batch));
-    gradient_workspace<T> ws;
+    std::vector<T> ends(static_cast<std::size_t>(group * (1 + R) * S));
+    std::vector<T> h_ends(static_cast<std::size_t>(group * (1 + R) * H)), sums(static_cast<std::size_t>(group * R * H));
+    std::vector<T> points(static_cast<std::size_t>(o.batch * H)), seed, input_sums(static_cast<std::size_t>(group * R * S));
     for (index_t n0 = 0; n0 < N; n0 += group) {
         const index_t count = std::min(group, N - n0), pairs = count * R;
-        for (index_t i = 0; i < count; ++i) make_references(x.data() + (n0 + i) * S, n0 + i, s, o.baseline, refs.data() + i * R * S);
+        std::copy(x.data() + n0 * S, x.data() + (n0 + count) * S, ends.begin());
+        T* refs = ends.data() + count * S;  // pair = i * R + k
+        for (index_t i = 0; i < count; ++i) make_references(x.data() + (n0 + i) * S, n0 + i, s, o.baseline, refs + i * R * S);
+        const index_t rows = count + pairs;
+        model.forward(ctx, const_batch_view<T>{ends.data(), rows, s}, phase::inference);
+        const auto z = model.activation(f.depth()), h = model.activation(p);
+        for (index_t j = 0; j < rows; ++j) {
+            const double v = f.value(z.data + j * f.width());
+            if (j < count) f_input[static_cast<std::size_t>(n0 + j)] = v;
+            else f_reference[static_cast<std::size_t>(n0 + (j - count) / R)] += v / double(R);
+        }
+        std::copy(h.data, h.data + rows * H, h_ends.begin());
+        const T* hx = h_ends.data();              // count x H
+        const T* hr = h_ends.data() + count * H;  // pairs x H
 
-        // Points p = (pair, step), pair = i * R + k; gradients weighted into sums[pair].
-        std::fill(sums.begin(), sums.begin() + pairs * S, T(0));
+        std::fill(sums.begin(), sums.begin() + pairs * H, T(0));
         const index_t total = pairs * run;
-        for (index_t p0 = 0; p0 < total; p0 += o.batch) {
+        for (index_t p0 = 0; p0 < total; p0 += o.batch) {  // points (pair, step)
             const index_t b = std::min(o.batch, total - p0);
             for (index_t j = 0; j < b; ++j) {
                 const index_t pair = (p0 + j) / run, step = (p0 + j) % run;
-                const T a = T(nodes[static_cast<std::size_t>(step)]);
-                const T* xn = x.data() + (n0 + pair / R) * S;
-                const T* rn = refs.data() + pair * S;
-                T* out = points.data() + j * S;
-                for (index_t e = 0; e < S; ++e) out[e] = rn[e] + a * (xn[e] - rn[e]);
+                const T a = T(q.nodes[static_cast<std::size_t>(step)]);
+                const T* xe = hx + (pair / R) * H;
+                const T* re = hr + pair * H;
+                T* out = points.data() + j * H;
+                for (index_t e = 0; e < H; ++e) out[e] = re[e] + a * (xe[e] - re[e]);
             }
-            target_gradient(model, ctx, const_batch_view<T>{points.data(), b, s}, f, grads.data(), values.data(), ws);
-            if (o.correct_one_hot) centre_channels(grads.data(), b, s);
+            model.forward(ctx, const_batch_view<T>{points.data(), b, hs}, phase::inference, {p, model.depth()});
+            const auto zp = model.activation(f.depth());
+            const index_t out = model.output_shape().size();
+            seed.resize(static_cast<std::size_t>(b * out));
+            for (index_t j = 0; j < b; ++j) f.seed(zp.data + j * f.width(), seed.data() + j * out);
+            const auto g = model.backward_with(ctx, const_batch_view<T>{seed.data(), b, model.output_shape()},
+                                               skip_head_rule<gradient_rule>{head, gradient_rule{grad_mode::input_only}},
+                                               true, {p, model.depth()});
             for (index_t j = 0; j < b; ++j) {
                 const index_t pair = (p0 + j) / run, step = (p0 + j) % run;
-                const std::size_t n = static_cast<std::size_t>(n0 + pair / R);
-                if (step == at_input) f_input[n] = values[static_cast<std::size_t>(j)];
-                if (step == at_reference) f_reference[n] += values[static_cast<std::size_t>(j)] / double(R);
-                const T w = T(weights[static_cast<std::size_t>(step)]);
-                if (w == T(0)) continue;
-                T* acc = sums.data() + pair * S;
-                const T* g = grads.data() + j * S;
-                for (index_t e = 0; e < S; ++e) acc[e] += w * g[e];
+                const T w = T(q.weights[static_cast<std::size_t>(step)]);
+                T* acc = sums.data() + pair * H;
+                const T* gj = g.data + j * H;
+                for (index_t e = 0; e < H; ++e) acc[e] += w * gj[e];
             }
         }
+
+        // The summed gradients cross the prefix: a forward pass over it (any rows of the right batch:
+        // the map is the same everywhere) and its input-only backward pass.
+        T* grad = sums.data();
+        if (p > 0) {
+            model.forward(ctx, const_batch_view<T>{refs, pairs, s}, phase::inference, {0, p});
+            const auto g = model.backward_with(ctx, const_batch_view<T>{sums.data(), pairs, hs},
+                                               gradient_rule{grad_mode::input_only}, true, {0, p});
+            std::copy(g.data, g.data + pairs * S, input_sums.begin());
+            grad = input_sums.data();
+        }
+        if (o.correct_one_hot) centre_channels(grad, pairs, s);  // linear: commutes with the sum
         for (index_t i = 0; i < count; ++i) {
-            T* out = r.scores.data() + (n0 + i) * S;
+            T* dst = r.scores.data() + (n0 + i) * S;
             const T* xn = x.data() + (n0 + i) * S;
-            std::fill(out, out + S, T(0));
+            std::fill(dst, dst + S, T(0));
             for (index_t k = 0; k < R; ++k) {
-                const T* rn = refs.data() + (i * R + k) * S;
-                const T* acc = sums.data() + (i * R + k) * S;
-                for (index_t e = 0; e < S; ++e) out[e] += (xn[e] - rn[e]) * acc[e] / T(R);
+                const T* rn = refs + (i * R + k) * S;
+                const T* acc = grad + (i * R + k) * S;
+                for (index_t e = 0; e < S; ++e) dst[e] += (xn[e] - rn[e]) * acc[e] / T(R);
             }
         }
     }

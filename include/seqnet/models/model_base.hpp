@@ -56,6 +56,12 @@ constexpr bool check_visitor() {
 
 }  // namespace detail
 
+/// Layers [first, last) of a model; the default is all of them.
+struct layer_range {
+    std::size_t first = 0;
+    std::size_t last = ~std::size_t(0);
+};
+
 template <class Derived, class T, class Dev>
 class model_base {
 public:
@@ -119,15 +125,20 @@ public:
 
     // ---- passes ----------------------------------------------------------------------------------
     /// Runs every layer, keeping each output for backward() and visitors. Returns the output (valid
-    /// until the next pass).
-    const_batch_view<T, Dev> forward(context<Dev>& ctx, const_batch_view<T, Dev> x, phase ph = phase::inference) {
-        expect_shape(x, input_shape(), "model input");
+    /// until the next pass). With a range, runs layers [first, last) on x, the input of layer first,
+    /// and returns the input of layer last; activations outside the range are stale afterwards.
+    const_batch_view<T, Dev> forward(context<Dev>& ctx, const_batch_view<T, Dev> x, phase ph = phase::inference,
+                                     layer_range r = {}) {
+        const auto [first, last] = clamp(r);
+        expect_shape(x, shapes_[first], first == 0 ? "model input" : "model activation");
         batch_ = x.batch;
-        for (std::size_t i = 0; i < shapes_.size(); ++i)
-            acts_[i].resize(static_cast<std::size_t>(batch_ * shapes_[i].size()));
-        std::memcpy(acts_[0].data(), x.data, static_cast<std::size_t>(x.size()) * sizeof(T));
-        self().for_each_layer([&](auto i, auto& l) { l.forward(ctx, activation(i), mutable_activation(i + 1), ph); });
-        return activation(depth());
+        for (std::size_t i = first; i <= last; ++i)
+            grow(acts_[i], batch_ * shapes_[i].size());
+        std::memcpy(acts_[first].data(), x.data, static_cast<std::size_t>(x.size()) * sizeof(T));
+        self().for_each_layer([&](auto i, auto& l) {
+            if (i >= first && i < last) l.forward(ctx, activation(i), mutable_activation(i + 1), ph);
+        });
+        return activation(last);
     }
 
     /// Back-propagates `dy` (shaped like the output) through the last forward pass. With
@@ -139,19 +150,24 @@ public:
     }
 
     /// Back-propagation with a per-layer rule: rule(ctx, backward_step<L>&) must fill step.d_input
-    /// (when not empty) from step.d_output. DeepLIFT substitutes its rules here.
+    /// (when not empty) from step.d_output. DeepLIFT substitutes its rules here. With a range, dy
+    /// arrives at the output of layer last - 1 and the gradient at the input of layer first is
+    /// returned (always computed when first > 0); the range's activations must come from the last
+    /// forward pass.
     template <class Rule>
     const_batch_view<T, Dev> backward_with(context<Dev>& ctx, const_batch_view<T, Dev> dy, Rule&& rule,
-                                           bool input_gradient = true) {
-        expect_shape(dy, output_shape(), "model output gradient");
+                                           bool input_gradient = true, layer_range r = {}) {
+        const auto [first, last] = clamp(r);
+        expect_shape(dy, shapes_[last], last == depth() ? "model output gradient" : "model activation gradient");
         if (dy.batch != batch_)
             throw shape_error("model output gradient: batch " + std::to_string(dy.batch) +
                               " does not match the last forward pass (" + std::to_string(batch_) + ")");
-        for (auto& g : grad_) g.resize(static_cast<std::size_t>(batch_ * largest_shape()));
+        for (auto& g : grad_) grow(g, batch_ * largest_shape());
         const_batch_view<T, Dev> upstream = dy;
         int side = 0;
         self().for_each_layer_reverse([&](auto i, auto& l) {
             using L = std::remove_cvref_t<decltype(l)>;
+            if (i < first || i >= last) return;
             batch_view<T, Dev> dx{};
             if (i > 0 || input_gradient) dx = {grad_[side].data(), batch_, shapes_[i]};
             backward_step<L> step{{i, l, activation(i), activation(i + 1)}, upstream, dx};
@@ -169,7 +185,7 @@ public:
     /// logits under an output sigmoid, or an embedding).
     const_batch_view<T, Dev> predict(context<Dev>& ctx, const_batch_view<T, Dev> x, std::size_t layers = ~std::size_t(0)) {
         expect_shape(x, input_shape(), "model input");
-        for (auto& b : predict_) b.resize(static_cast<std::size_t>(x.batch * largest_shape()));
+        for (auto& b : predict_) grow(b, x.batch * largest_shape());
         const std::size_t end = std::min(layers, depth());
         const_batch_view<T, Dev> cur = x;
         int side = 0;
@@ -263,6 +279,20 @@ private:
         static_assert(detail::check_visitor<I, L, F>());
         layer_step<L> step{i, l, activation(i), activation(i + 1)};
         f(step);
+    }
+
+    std::pair<std::size_t, std::size_t> clamp(layer_range r) const {
+        const std::size_t last = std::min(r.last, depth());
+        if (r.first > last)
+            throw argument_error("model: layer range [" + std::to_string(r.first) + ", " + std::to_string(last) +
+                                 ") is reversed");
+        return {r.first, last};
+    }
+
+    /// Buffers keep their largest size: a smaller batch between larger ones must not shrink them, or
+    /// the next larger batch would zero the regrown part again.
+    static void grow(aligned_buffer<T>& b, index_t n) {
+        if (b.size() < static_cast<std::size_t>(n)) b.resize(static_cast<std::size_t>(n));
     }
 
     index_t largest_shape() const {

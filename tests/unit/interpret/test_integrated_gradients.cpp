@@ -66,6 +66,63 @@ TEST_CASE("integrated-gradients completeness error falls with the steps and is u
     check(spec, 48, {.kind = reference_kind::zeros});
 }
 
+TEST_CASE("integrated gradients equals its definition, point by point, whatever the model opens with",
+          "[interpret][ig]") {
+    // The definition, evaluated without the shortcut: (x - r) * sum_k w_k df/dx(r + a_k (x - r)), with
+    // every path point a whole forward and backward pass (target_gradient). integrated_gradients runs
+    // an affine opening (conv, batch norm) only at the path's ends; models that open otherwise check
+    // the plain route.
+    context<cpu> ctx(2);
+    auto check = [&](auto& m, index_t L, bool correct) {
+        using T = typename std::remove_cvref_t<decltype(m)>::scalar_type;
+        const auto x = test::random_one_hot<T>(3, L, 41);
+        const reference_options baseline{.kind = reference_kind::shuffle, .count = 2, .seed = 5};
+        const integrated_gradients_options o{.baseline = baseline, .steps = 7, .rule = integration::gauss_legendre,
+                                             .correct_one_hot = correct, .batch = 5};
+        const auto r = integrated_gradients(m, ctx, x, target{{0, 1}}, o);
+        const target_function<T> f(m, target{{0, 1}});
+        const auto q = make_quadrature(o.rule, o.steps);
+        const shape s = m.input_shape();
+        const index_t S = s.size();
+        std::vector<T> refs(2 * S), point(S), grad(S);
+        gradient_workspace<T> ws;
+        double worst = 0, scale = 0;
+        for (index_t n = 0; n < 3; ++n) {
+            const T* xn = x.data() + n * S;
+            make_references(xn, n, s, baseline, refs.data());
+            std::vector<double> expected(S, 0.0);
+            for (index_t k = 0; k < 2; ++k)
+                for (std::size_t j = 0; j < q.nodes.size(); ++j) {
+                    for (index_t e = 0; e < S; ++e) point[e] = refs[k * S + e] + T(q.nodes[j]) * (xn[e] - refs[k * S + e]);
+                    target_gradient(m, ctx, const_batch_view<T>{point.data(), 1, s}, f, grad.data(), nullptr, ws);
+                    if (correct) centre_channels(grad.data(), 1, s);
+                    for (index_t e = 0; e < S; ++e) expected[e] += (xn[e] - refs[k * S + e]) * q.weights[j] * grad[e] / 2.0;
+                }
+            for (index_t e = 0; e < S; ++e) {
+                worst = std::max(worst, std::abs(double(r.scores.data()[n * S + e]) - expected[e]));
+                scale = std::max(scale, std::abs(expected[e]));
+            }
+        }
+        CHECK(scale > 1e-3);
+        CHECK(worst <= 1e-10 * std::max(1.0, scale));  // double: only the order of the sums differs
+    };
+    test::small_basset<double> basset;  // opens with conv + batch norm
+    test::randomise(basset, 42);
+    test::small_deepbind<double> deepbind;  // opens with a conv
+    test::randomise(deepbind, 43);
+    test::small_rc<double> rc;  // opens with an RC conv taking the strand max: not affine
+    test::randomise(rc, 44);
+    for (bool correct : {false, true}) {
+        INFO("one-hot correction " << correct);
+        check(basset, 64, correct);
+        check(deepbind, 50, correct);
+        check(rc, 40, correct);
+    }
+    CHECK(affine_prefix(basset) == 2);
+    CHECK(affine_prefix(deepbind) == 1);
+    CHECK(affine_prefix(rc) == 0);
+}
+
 TEST_CASE("for a linear model integrated gradients from zero equal gradient x input", "[interpret][ig]") {
     context<cpu> ctx;
     test::linear_model<double> m;

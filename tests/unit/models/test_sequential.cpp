@@ -127,6 +127,39 @@ TEST_CASE("model gradients match finite differences", "[sequential][gradcheck]")
     }
 }
 
+TEST_CASE("forward and backward over layer ranges compose to the whole passes", "[sequential][range]") {
+    using model_t = basic_sequential<double, cpu, input<30>, conv1d<5, 4, same>, batchnorm, relu, maxpool<2>,
+                                     conv1d<4, 3>, flatten, dense<6>, relu, dense<2>>;
+    model_t m;
+    randomise_state(m, 14);
+    context<cpu> ctx;
+    std::vector<double> x(3 * 4 * 30), dy(3 * 2);
+    random_engine rng(5);
+    for (auto& v : x) v = rng.uniform(-1, 1);
+    for (auto& v : dy) v = rng.uniform(-1, 1);
+    const_batch_view<double> xv{x.data(), 3, m.input_shape()}, dyv{dy.data(), 3, m.output_shape()};
+    const auto whole = to_matrix(m.forward(ctx, xv));
+    const auto dx_whole = to_matrix(m.backward(ctx, dyv, grad_mode::input_only));
+    for (std::size_t split : {0, 2, 5, 9}) {
+        INFO("split at layer " << split);
+        const auto mid = to_matrix(m.forward(ctx, xv, phase::inference, {0, split}));
+        CHECK(mid.size() == std::size_t(3 * m.shape_at(split).size()));
+        const auto out = to_matrix(m.forward(ctx, const_batch_view<double>{mid.data(), 3, m.shape_at(split)},
+                                             phase::inference, {split, m.depth()}));
+        for (std::size_t i = 0; i < whole.size(); ++i) CHECK(out.data()[i] == Approx(whole.data()[i]).epsilon(1e-12));
+        // Backward over the top part stops at the split and returns the gradient there ...
+        const auto g_mid = to_matrix(m.backward_with(ctx, dyv, gradient_rule{grad_mode::input_only}, true, {split, m.depth()}));
+        CHECK(g_mid.size() == mid.size());
+        // ... which the bottom part carries to the input, after a forward pass over that part.
+        m.forward(ctx, xv, phase::inference, {0, split});
+        const auto dx = to_matrix(m.backward_with(ctx, const_batch_view<double>{g_mid.data(), 3, m.shape_at(split)},
+                                                  gradient_rule{grad_mode::input_only}, true, {0, split}));
+        for (std::size_t i = 0; i < dx_whole.size(); ++i) CHECK(dx.data()[i] == Approx(dx_whole.data()[i]).epsilon(1e-12));
+    }
+    CHECK_THROWS_WITH(m.forward(ctx, xv, phase::inference, {3, 2}), Catch::Contains("reversed"));
+    CHECK_THROWS_AS(m.forward(ctx, xv, phase::inference, {2, 5}), shape_error);  // x is not layer 2's input
+}
+
 TEST_CASE("visit and visit_reverse walk the layers in order with their activations", "[sequential][visit]") {
     sequential<input<20>, conv1d<3, 5>, relu, maxpool<2>, flatten, dense<2>> m;
     context<cpu> ctx;
