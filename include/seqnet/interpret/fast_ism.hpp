@@ -14,10 +14,15 @@
 //   batch norm    the change times the channel's scale;
 //   ReLU, sigmoid g(reference + change) - reference output;
 //   max pooling   the maximum of reference + change over each touched window, minus the reference max.
+//   flatten       the window keeps its place in the geometry before flattening, so that
+//   dense         the next dense layer reads only the window's columns: its output is the reference
+//                 plus W[:, window] times the change, one GEMM for each run of mutants whose windows
+//                 start at the same place (they come in position order), with the packed columns
+//                 cached by start. Its output changes everywhere, so the plan ends there.
 // The reference activations come from one forward pass per sequence, shared by all its 3L mutants. At
-// the first layer that is not local (flatten, dense, global pooling, BiLSTM, a strided convolution)
-// the mutants' activations are rebuilt as reference + change and the rest of the model runs on them as
-// a batch. A model whose first layer is not local gets naive ISM, by the same code. Which layers are
+// the first layer that is not local (a dense layer's output, global pooling, BiLSTM, a strided
+// convolution) the mutants' activations are rebuilt as reference + change and the rest of the model
+// runs on them as a batch. A model whose first layer is not local gets naive ISM, by the same code. Which layers are
 // local, and how, is the trait ism_change_rule<Layer>, as DeepLIFT's rules are deeplift_rule<Layer>.
 // Results equal naive ISM to float rounding: the changes are exact, only summed in another order.
 #pragma once
@@ -37,13 +42,14 @@ namespace detail {
 inline index_t floor_div(index_t a, index_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 inline index_t ceil_div(index_t a, index_t b) { return -floor_div(-a, b); }
 
-enum class change_rule { stop, conv, rc_conv, scale, relu, sigmoid, copy, maxpool };
+enum class change_rule { stop, conv, rc_conv, scale, relu, sigmoid, copy, maxpool, reshape, dense };
 
 /// How a change crosses one layer before the stop layer, and the window it occupies at its output.
 template <class T>
 struct change_layer {
     change_rule rule = change_rule::stop;
     shape in{}, out{};
+    shape geometry{};  // channels x length that the window indexes: out, except through a reshape (flatten)
     index_t width_in = 0, width_out = 0;
     // convolutions (an RC convolution's full bank of 2F filters)
     index_t filters = 0, kernel = 1, dilation = 1, pad = 0;
@@ -54,6 +60,9 @@ struct change_layer {
     std::vector<T> scale;
     // max pooling
     index_t pool = 1, stride = 1;
+    // dense (ends the plan): W, units x in.channels, row-major
+    const T* weight = nullptr;
+    index_t units = 0;
     // reference activations of the current sequence (one sample each)
     const T* x_ref = nullptr;
     const T* y_ref = nullptr;
@@ -61,6 +70,7 @@ struct change_layer {
 
     /// First output position of the window whose input window starts at a.
     index_t output_start(index_t a) const {
+        if (rule == change_rule::reshape) return a;  // the window keeps its place in the input's geometry
         index_t s = a;
         if (rule == change_rule::conv || rule == change_rule::rc_conv) s = a + pad - (kernel - 1) * dilation;
         if (rule == change_rule::maxpool) s = ceil_div(a - pool + 1, stride);
@@ -211,6 +221,7 @@ void propagate_change(const change_layer<T>& c, index_t count, const T* change_i
                     out[(m * Cout + ch) * wo + u] = c.scale[static_cast<std::size_t>(ch)] * change_in[(m * Cin + ch) * wi + u];
         return;
     case change_rule::copy:
+    case change_rule::reshape:
         std::copy(change_in, change_in + count * Cin * wi, out);
         return;
     case change_rule::relu:
@@ -252,9 +263,49 @@ void propagate_change(const change_layer<T>& c, index_t count, const T* change_i
         }
         return;
     case change_rule::stop:
+    case change_rule::dense:  // a whole batch at once: dense_change below
         return;
     }
 }
+
+/// The columns of a dense layer's weight that a window touches, packed for the GEMM: column
+/// (c, u) of the packed matrix is input c * L + a + u of W (the flatten order), for the window of
+/// `width` positions starting at a in the geometry C x L.
+template <class T>
+struct window_columns {
+    const T* weight;
+    index_t inputs, length, width, start;
+    T operator()(index_t i, index_t k) const { return weight[i * inputs + (k / width) * length + start + k % width]; }
+};
+
+/// A dense layer's output for a batch of mutants whose changes (C x width each, in the geometry of
+/// the layer before flatten) start at the same place: y = y_ref + W[:, window] * change, one GEMM.
+/// The packed columns are cached by window start: consecutive batches mostly share it.
+template <class T>
+struct dense_change {
+    aligned_buffer<T> packed;
+    index_t packed_start = -1;
+
+    void apply(context<cpu>& ctx, const change_layer<T>& c, index_t start, index_t first, index_t last, const T* change,
+               T* out, std::vector<cpu_kernels::gemm_workspace<T>>& gemm) {
+        constexpr int MR = cpu_kernels::gemm_shape<T>::mr;
+        const index_t K = c.geometry.channels * c.width_in, U = c.units, panels = (U + MR - 1) / MR;
+        if (start != packed_start) {
+            packed.resize(static_cast<std::size_t>(cpu_kernels::packed_a_size<T>(U, K)));
+            const window_columns<T> cols{c.weight, c.in.channels, c.geometry.length, c.width_in, start};
+            ctx.pool().parallel_for(panels, double(MR * K), [&](index_t p0, index_t p1, int) {
+                const index_t r0 = p0 * MR, rows = std::min(p1 * MR, U) - r0;
+                cpu_kernels::pack_a<T>(rows, K, [&](index_t i, index_t k) { return cols(r0 + i, k); }, packed.data() + r0 * K);
+            });
+            packed_start = start;
+        }
+        const cpu_kernels::strided_b_packer<T> b{{change, 1, K}, last};
+        ctx.pool().parallel_for(panels, double(MR * K * (last - first)), [&](index_t p0, index_t p1, int w) {
+            cpu_kernels::gemm<T>(p0 * MR, std::min(p1 * MR, U), first, last, K, packed.data(), b,
+                                 cpu_kernels::store_sink<T>{out, 1, U, true}, gemm[static_cast<std::size_t>(w)]);
+        });
+    }
+};
 
 }  // namespace detail
 
@@ -318,6 +369,22 @@ struct ism_change_rule<rc_conv1d_layer<T, Dev>> {
     }
 };
 template <class T, class Dev>
+struct ism_change_rule<flatten_layer<T, Dev>> {
+    static bool describe(const flatten_layer<T, Dev>&, detail::change_layer<T>& c) {
+        c.rule = detail::change_rule::reshape;
+        return true;
+    }
+};
+template <class T, class Dev>
+struct ism_change_rule<dense_layer<T, Dev>> {
+    static bool describe(const dense_layer<T, Dev>& l, detail::change_layer<T>& c) {
+        c.rule = detail::change_rule::dense;
+        c.weight = l.weight().data;
+        c.units = c.out.channels;
+        return true;
+    }
+};
+template <class T, class Dev>
 struct ism_change_rule<batchnorm_layer<T, Dev>> {
     static bool describe(const batchnorm_layer<T, Dev>& l, detail::change_layer<T>& c) {
         c.rule = detail::change_rule::scale;
@@ -374,9 +441,12 @@ xt::xtensor<T, 3> fast_ism(Model& model, context<cpu>& ctx, const xt::xtensor<T,
     if (N == 0) return d;
     // ---- the plan: rules of the layers before the first non-local one, and their window widths ----
     model.forward(ctx, const_batch_view<T>{x.data(), 1, s}, phase::inference);  // layers derive their weights
+    // A flatten keeps the window in its input's geometry and may only lead into a dense layer, which
+    // ends the plan: its output changes everywhere.
     std::vector<change_layer<T>> plan;
     bool open = true;
     index_t width = 1;
+    shape geometry = s;
     model.visit([&](auto& step) {
         using L = typename std::remove_cvref_t<decltype(step)>::layer_type;
         if (!open || step.index >= end) return;
@@ -385,17 +455,31 @@ xt::xtensor<T, 3> fast_ism(Model& model, context<cpu>& ctx, const xt::xtensor<T,
         c.out = step.output.sample;
         c.width_in = width;
         if (!ism_change_rule<L>::describe(step.layer, c)) c.rule = change_rule::stop;
-        if (c.rule == change_rule::stop) {
+        const bool after_reshape = !plan.empty() && plan.back().rule == change_rule::reshape;
+        if (c.rule == change_rule::stop || (after_reshape && c.rule != change_rule::dense) ||
+            (c.rule == change_rule::dense && !after_reshape && c.in.length != 1)) {
             open = false;
             return;
         }
-        if (c.width_out == 0) c.width_out = width;
-        c.width_out = std::min(c.width_out, c.out.length);
+        if (c.rule == change_rule::reshape || c.rule == change_rule::dense) {
+            c.geometry = geometry;
+            c.width_out = c.rule == change_rule::dense ? 1 : width;
+            open = c.rule != change_rule::dense;
+        } else {
+            if (c.width_out == 0) c.width_out = width;
+            c.width_out = std::min(c.width_out, c.out.length);
+            c.geometry = c.out;
+        }
+        geometry = c.geometry;
         width = c.width_out;
         plan.push_back(std::move(c));
     });
+    const bool ends_dense = !plan.empty() && plan.back().rule == change_rule::dense;
     const std::size_t stop = plan.size();  // activation index where mutants are rebuilt in full
+    const std::size_t local = ends_dense ? stop - 1 : stop;  // layers whose changes are windows
     const shape at_stop = model.shape_at(stop);
+    const shape window_geometry = local == 0 ? s : plan[local - 1].geometry;
+    const index_t window_width = local == 0 ? 1 : plan[local - 1].width_out;
 
     // ---- per-worker scratch ----
     struct worker_scratch {
@@ -409,12 +493,16 @@ xt::xtensor<T, 3> fast_ism(Model& model, context<cpu>& ctx, const xt::xtensor<T,
         w.change.resize(stop + 1);
         w.start.resize(stop + 1);
     }
-    aligned_buffer<T> rebuilt, tail_a, tail_b;
+    aligned_buffer<T> rebuilt, tail_a, tail_b, windows;  // windows: the changes entering a final dense layer
+    std::vector<index_t> window_starts(static_cast<std::size_t>(o.batch));
+    std::vector<cpu_kernels::gemm_workspace<T>> gemm(static_cast<std::size_t>(ctx.threads()));
+    dense_change<T> dense;
     index_t tail_size = at_stop.size();
     model.visit([&](auto& step) {
         if (step.index >= stop && step.index < end) tail_size = std::max(tail_size, step.output.sample.size());
     });
     rebuilt.resize(static_cast<std::size_t>(o.batch * at_stop.size()));
+    if (ends_dense) windows.resize(static_cast<std::size_t>(o.batch * window_geometry.channels * window_width));
     tail_a.resize(static_cast<std::size_t>(o.batch * tail_size));
     tail_b.resize(tail_a.size());
 
@@ -431,7 +519,7 @@ xt::xtensor<T, 3> fast_ism(Model& model, context<cpu>& ctx, const xt::xtensor<T,
         model.visit([&](auto& step) {
             using L = typename std::remove_cvref_t<decltype(step)>::layer_type;
             if constexpr (std::is_same_v<L, rc_conv1d_layer<T, cpu>>)
-                if (step.index < stop && plan[step.index].combine == strands::max)
+                if (step.index < local && plan[step.index].combine == strands::max)
                     plan[step.index].strand_ref = step.layer.strand_outputs(1).data;
         });
         substitutions_of(xn, s, edits);
@@ -452,21 +540,39 @@ xt::xtensor<T, 3> fast_ism(Model& model, context<cpu>& ctx, const xt::xtensor<T,
                     for (index_t c = 0; c < s.channels; ++c)
                         w.change[0][static_cast<std::size_t>(m * s.channels + c)] = T(c == e.b ? 1 : 0) - xn[c * s.length + e.l];
                 }
-                for (std::size_t i = 0; i < stop; ++i)
+                for (std::size_t i = 0; i < local; ++i)
                     propagate_change(plan[i], count, w.change[i].data(), w.start[i], w.change[i + 1], w.start[i + 1],
                                      w.strands, w.gemm);
+                const index_t window = window_geometry.channels * window_width;
+                if (ends_dense) {  // the dense layer takes the whole batch's windows: hand them over
+                    std::copy(w.change[local].data(), w.change[local].data() + count * window, windows.data() + m0 * window);
+                    std::copy(w.start[local].begin(), w.start[local].begin() + count, window_starts.begin() + m0);
+                    return;
+                }
                 // Rebuild the activation at the stop layer: reference + change over the window.
                 const T* ref = model.activation(stop).data;
-                const index_t wdt = stop == 0 ? 1 : plan[stop - 1].width_out;
                 for (index_t m = 0; m < count; ++m) {
                     T* out = rebuilt.data() + (m0 + m) * at_stop.size();
                     std::copy(ref, ref + at_stop.size(), out);
-                    const index_t a = w.start[stop][static_cast<std::size_t>(m)];
-                    const T* ch = w.change[stop].data() + m * at_stop.channels * wdt;
-                    for (index_t c = 0; c < at_stop.channels; ++c)
-                        for (index_t u = 0; u < wdt; ++u) out[c * at_stop.length + a + u] += ch[c * wdt + u];
+                    const index_t a = w.start[local][static_cast<std::size_t>(m)];
+                    const T* ch = w.change[local].data() + m * window;
+                    for (index_t c = 0; c < window_geometry.channels; ++c)
+                        for (index_t u = 0; u < window_width; ++u) out[c * window_geometry.length + a + u] += ch[c * window_width + u];
                 }
             });
+            if (ends_dense) {
+                // Its output: the reference plus, for each run of mutants whose windows start together
+                // (runs: mutants come in position order), one GEMM over the window's columns.
+                const T* ref = model.activation(stop).data;
+                for (index_t m = 0; m < M; ++m) std::copy(ref, ref + at_stop.size(), rebuilt.data() + m * at_stop.size());
+                for (index_t r0 = 0; r0 < M;) {
+                    index_t r1 = r0 + 1;
+                    while (r1 < M && window_starts[static_cast<std::size_t>(r1)] == window_starts[static_cast<std::size_t>(r0)]) ++r1;
+                    dense.apply(ctx, plan.back(), window_starts[static_cast<std::size_t>(r0)], r0, r1, windows.data(),
+                                rebuilt.data(), gemm);
+                    r0 = r1;
+                }
+            }
             // The rest of the model, on the rebuilt activations, as one batch.
             const T* values = rebuilt.data();
             T* bufs[2] = {tail_a.data(), tail_b.data()};

@@ -118,6 +118,13 @@ TEST_CASE("fast ISM handles dilation, RC strand sums, strided layers and models 
     basic_sequential<double, cpu, input<12>, flatten, dense<5>, relu, dense<1>> dense_first;
     test::randomise(dense_first, 79);
     check_fast_equals_naive(dense_first, 12, target{{0}}, 1e-10);
+    // a dense layer after flatten takes only the window's columns: here 64 channels x a window of
+    // 5 positions (more than one GEMM K-block), several window starts, a small batch that splits
+    // the runs of equal start, and a dense layer that is not the last
+    basic_sequential<double, cpu, input<60>, conv1d<64, 9>, relu, maxpool<2>, flatten, dense<23>, relu, dense<2>> wide;
+    test::randomise(wide, 83);
+    check_fast_equals_naive(wide, 60, target{{0, 1}}, 1e-10, 5);
+    check_fast_equals_naive(wide, 60, target{{1}}, 1e-10, 400);
     // every layer local: the target is one position of a convolutional output
     basic_sequential<double, cpu, input<30>, conv1d<3, 5, same>, relu, conv1d<2, 3>> all_local;
     test::randomise(all_local, 80);
