@@ -8,4 +8,5 @@
 #include <seqnet/models.hpp>
 #include <seqnet/train.hpp>
 #include <seqnet/interpret.hpp>
+#include <seqnet/motif.hpp>
 #include <seqnet/testing/gradcheck.hpp>

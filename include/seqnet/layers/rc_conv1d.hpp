@@ -82,12 +82,13 @@ public:
     template <class F>
     void visit_parameters(F&& f) {
         f("weight", weight(), param_view<T>{dw_, {opts_.filters, in_.channels, opts_.kernel}, 3});
-        if (opts_.bias) f("bias", param_view<T>{b_, {opts_.filters, 1, 1}, 1}, param_view<T>{db_, {opts_.filters, 1, 1}, 1});
+        if (opts_.bias) f("bias", bias(), param_view<T>{db_, {opts_.filters, 1, 1}, 1});
     }
     param_view<T> weight() const { return {w_, {opts_.filters, in_.channels, opts_.kernel}, 3}; }
+    param_view<T> bias() const { return {b_, {opts_.filters, 1, 1}, opts_.bias ? 1 : 0}; }
 
     void initialize(random_engine& rng, init scheme) {
-        initialize_weights(weight(), opts_.bias ? param_view<T>{b_, {opts_.filters, 1, 1}, 1} : param_view<T>{},
+        initialize_weights(weight(), opts_.bias ? bias() : param_view<T>{},
                            in_.channels * opts_.kernel, 2 * opts_.filters * opts_.kernel, scheme, rng);
     }
 

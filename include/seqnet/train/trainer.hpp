@@ -22,12 +22,14 @@
 #include <seqnet/train/optimizers.hpp>
 #include <seqnet/train/progress.hpp>
 
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <ostream>
 #include <string>
+#include <system_error>
 #include <unordered_set>
 #include <variant>
 #include <vector>
@@ -50,7 +52,9 @@ struct train_options {
     double clip_norm = 0.0;     ///< > 0: clip the gradient's 2-norm to this
     double l1 = 0.0;            ///< penalty l1 * sum |w| over weights (not biases or batch-norm scales)
     double l2 = 0.0;            ///< penalty l2 * sum w^2 over the same weights
-    std::vector<std::string> frozen = {};  ///< parameter names ("0.weight") or prefixes ("0.") left untouched
+    /// Left untouched: parameter names ("0.weight"), layer prefixes ("0."), or rows of a tensor along its
+    /// first axis ("0.weight[3,5]": filters 3 and 5 of a convolution; freeze "0.bias[3,5]" too)
+    std::vector<std::string> frozen = {};
     index_t patience = 5;             ///< epochs without improvement before stopping; 0: never stop early
     stop_metric monitor = stop_metric::validation_loss;
     bool restore_best = true;         ///< end with the best validation epoch's weights
@@ -79,6 +83,32 @@ struct train_report {
 };
 
 namespace detail {
+
+/// A train_options::frozen entry: a name or prefix, and the rows of "name[r1,r2,...]" (empty: all).
+struct frozen_slice {
+    std::string name;
+    std::vector<index_t> rows;
+};
+
+inline frozen_slice parse_frozen(const std::string& f) {
+    const auto open = f.find('[');
+    if (open == std::string::npos) return {f, {}};
+    frozen_slice s{f.substr(0, open), {}};
+    if (f.back() != ']' || open + 2 > f.size() - 1)
+        throw argument_error("train: frozen '" + f + "': rows are written name[3] or name[3,5,7]");
+    std::size_t at = open + 1;
+    while (at < f.size() - 1) {
+        std::size_t end = f.find(',', at);
+        if (end == std::string::npos || end > f.size() - 1) end = f.size() - 1;
+        index_t r = 0;
+        const auto [ptr, ec] = std::from_chars(f.data() + at, f.data() + end, r);
+        if (ec != std::errc() || ptr != f.data() + end)
+            throw argument_error("train: frozen '" + f + "': '" + f.substr(at, end - at) + "' is not a row number");
+        s.rows.push_back(r);
+        at = end + 1;
+    }
+    return s;
+}
 
 /// The output activation that turns a loss's outputs into what metrics read.
 inline void to_probabilities(loss_kind kind, std::span<float> outputs, std::size_t row) {
@@ -169,16 +199,26 @@ train_report train(Model& model, context<cpu>& ctx, const dataset& training, con
     std::vector<std::uint8_t> trainable(P, 1), penalised(P, 0);
     std::unordered_set<std::string> frozen_matched;
     model.visit_parameters([&](const std::string& name, param_view<float> v, param_view<float>) {
-        for (const auto& f : o.frozen)
-            if (name == f || (f.ends_with('.') && name.starts_with(f))) {
-                std::fill_n(trainable.begin() + (v.data - base), v.size(), std::uint8_t(0));
+        for (const auto& f : o.frozen) {
+            const detail::frozen_slice slice = detail::parse_frozen(f);
+            if (name == slice.name || (slice.name.ends_with('.') && slice.rows.empty() && name.starts_with(slice.name))) {
+                float* const first = v.data;
+                const index_t row = v.dims[0] > 0 ? v.size() / v.dims[0] : 0;
+                if (slice.rows.empty()) std::fill_n(trainable.begin() + (first - base), v.size(), std::uint8_t(0));
+                for (index_t r : slice.rows) {
+                    if (r < 0 || r >= v.dims[0])
+                        throw argument_error("train: frozen '" + f + "': row " + std::to_string(r) + " is outside " +
+                                             name + " (" + std::to_string(v.dims[0]) + " rows)");
+                    std::fill_n(trainable.begin() + (first - base) + r * row, row, std::uint8_t(0));
+                }
                 frozen_matched.insert(f);
             }
+        }
     });
     for (const auto& f : o.frozen)
         if (!frozen_matched.contains(f))
             throw argument_error("train: frozen '" + f + "' names no parameter (names look like '0.weight'; "
-                                 "a prefix ending in '.' freezes a layer)");
+                                 "a prefix ending in '.' freezes a layer; '0.weight[3,5]' freezes rows 3 and 5)");
     model.visit([&](auto& step) {
         using L = typename std::remove_cvref_t<decltype(step)>::layer_type;
         constexpr bool penalise = [] {
