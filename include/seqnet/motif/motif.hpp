@@ -89,7 +89,6 @@ struct motif {
     void validate() const {
         const std::string who = "motif '" + id + "'";
         if (rows.empty()) throw argument_error(who + " has no positions");
-        if (!(nsites > 0.0) || !std::isfinite(nsites)) throw argument_error(who + ": nsites must be positive");
         for (std::size_t k = 0; k < rows.size(); ++k) {
             double sum = 0;
             for (double v : rows[k]) {
@@ -103,6 +102,7 @@ struct motif {
                 throw argument_error(who + ", position " + std::to_string(k + 1) + ": probabilities sum to " +
                                      std::to_string(sum) + ", not 1");
         }
+        if (!(nsites > 0.0) || !std::isfinite(nsites)) throw argument_error(who + ": nsites must be positive");
     }
 };
 
