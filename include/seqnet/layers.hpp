@@ -13,6 +13,7 @@
 #include <seqnet/layers/init.hpp>
 #include <seqnet/layers/layer_base.hpp>
 #include <seqnet/layers/maxpool.hpp>
+#include <seqnet/layers/motif_conv1d.hpp>
 #include <seqnet/layers/padding.hpp>
 #include <seqnet/layers/parameter_free.hpp>
 #include <seqnet/layers/random.hpp>

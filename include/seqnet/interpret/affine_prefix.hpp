@@ -1,7 +1,7 @@
 // seqnet/interpret/affine_prefix.hpp -- which layers are affine maps at inference, and how many of them
 // open a model.
 //
-// Convolution, dense and separable dense layers, batch norm with running statistics, flatten and
+// Convolution (motif convolutions too: linear in the input), dense and separable dense layers, batch norm with running statistics, flatten and
 // dropout at inference are x -> A x + b. DeepLIFT passes multipliers through them as gradients, and
 // integrated gradients evaluates them only at the two ends of each straight path: along
 // x(a) = r + a (x - r) an affine prefix gives h(a) = h(r) + a (h(x) - h(r)), and its input gradient
@@ -20,6 +20,7 @@ template <class Layer>
 struct affine_at_inference : std::false_type {};
 
 template <class T, class Dev> struct affine_at_inference<conv1d_layer<T, Dev>> : std::true_type {};
+template <class T, class Dev> struct affine_at_inference<motif_conv1d_layer<T, Dev>> : std::true_type {};
 template <class T, class Dev> struct affine_at_inference<dense_layer<T, Dev>> : std::true_type {};
 template <class T, class Dev> struct affine_at_inference<separable_dense_layer<T, Dev>> : std::true_type {};
 template <class T, class Dev> struct affine_at_inference<batchnorm_layer<T, Dev>> : std::true_type {};

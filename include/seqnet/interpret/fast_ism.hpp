@@ -361,6 +361,13 @@ struct ism_change_rule<conv1d_layer<T, Dev>> {
     }
 };
 template <class T, class Dev>
+struct ism_change_rule<motif_conv1d_layer<T, Dev>> {
+    static bool describe(const motif_conv1d_layer<T, Dev>& l, detail::change_layer<T>& c) {
+        c.rule = detail::change_rule::conv;
+        return detail::describe_convolution(l.bank(), c);  // the log-odds weights of the last forward pass
+    }
+};
+template <class T, class Dev>
 struct ism_change_rule<rc_conv1d_layer<T, Dev>> {
     static bool describe(const rc_conv1d_layer<T, Dev>& l, detail::change_layer<T>& c) {
         c.rule = detail::change_rule::rc_conv;

@@ -80,7 +80,8 @@ filter_geometry filter_geometry_of(Model& model) {
         if (step.index == 0) {
             first_name = std::string(L::name);
             if constexpr (std::is_same_v<L, conv1d_layer<typename L::scalar_type, typename L::device_type>> ||
-                          std::is_same_v<L, rc_conv1d_layer<typename L::scalar_type, typename L::device_type>>) {
+                          std::is_same_v<L, rc_conv1d_layer<typename L::scalar_type, typename L::device_type>> ||
+                          std::is_same_v<L, motif_conv1d_layer<typename L::scalar_type, typename L::device_type>>) {
                 const window w = step.layer.receptive_field();
                 g.kernel = w.size;
                 g.stride = w.stride;
@@ -102,7 +103,7 @@ filter_geometry filter_geometry_of(Model& model) {
     });
     if (!first_is_conv)
         throw argument_error("motifs from filters: the model's first layer is " + first_name +
-                             ", not a convolution (conv1d or rc_conv1d)");
+                             ", not a convolution (conv1d, rc_conv1d or motif_conv1d)");
     if (model.shape_at(0).channels != 4)
         throw argument_error("motifs from filters: the model reads " + std::to_string(model.shape_at(0).channels) +
                              " channels, not the 4 of one-hot DNA");
@@ -250,6 +251,31 @@ std::vector<filter_motif> motifs_from_filters(Model& model, context<cpu>& ctx, c
         filter_motif& m = out[f];
         m.pfm = motif::from_counts("filter_" + std::to_string(f), {}, std::move(counts[f]));
     }
+    return out;
+}
+
+/// The motifs a motif_conv1d first layer holds: each filter's probabilities (softmax of its logits),
+/// id "filter_<f>", with nsites 20 (MEME's default: they come from no count of sites).
+template <class Model>
+std::vector<motif> learned_motifs(Model& model) {
+    std::vector<motif> out;
+    bool found = false;
+    model.visit([&](auto& step) {
+        using L = typename std::remove_cvref_t<decltype(step)>::layer_type;
+        if constexpr (std::is_same_v<L, motif_conv1d_layer<typename L::scalar_type, typename L::device_type>>) {
+            if (step.index != 0) return;
+            found = true;
+            const auto& l = step.layer;
+            const index_t F = l.options().filters, K = l.options().kernel;
+            for (index_t f = 0; f < F; ++f) {
+                motif_matrix rows(static_cast<std::size_t>(K));
+                for (index_t k = 0; k < K; ++k)
+                    for (index_t c = 0; c < 4; ++c) rows[static_cast<std::size_t>(k)][c] = double(l.probability(f, c, k));
+                out.push_back(motif::from_probabilities("filter_" + std::to_string(f), {}, std::move(rows)));
+            }
+        }
+    });
+    if (!found) throw argument_error("learned motifs: the model's first layer is not a motif_conv1d");
     return out;
 }
 

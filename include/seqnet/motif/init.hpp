@@ -6,7 +6,8 @@
 // cut to its most informative K positions first. On one-hot input the filter then scores the window's
 // log-likelihood ratio plus the bias (option `bias`; -tau makes a following ReLU fire above score tau).
 // Frameworks correlate, not convolve, so motif column 0 goes to tap 0. An RC convolution's partner
-// filter follows by construction. set_filters_from_motifs returns the train_options::frozen entries
+// filter follows by construction. A motif_conv1d gets logits ln p, so that its probabilities are the
+// motif's (its padding taps uniform). set_filters_from_motifs returns the train_options::frozen entries
 // that keep those filters as they are ("0.weight[3,4]", "0.bias[3,4]"); leave them out to fine-tune.
 #pragma once
 
@@ -58,9 +59,12 @@ std::vector<std::string> set_filters_from_motifs(Model& model, const std::vector
         using L = typename std::remove_cvref_t<decltype(step)>::layer_type;
         using T = typename L::scalar_type;
         if (step.index != 0) return;
+        constexpr bool logits = std::is_same_v<L, motif_conv1d_layer<T, typename L::device_type>>;
         if constexpr (std::is_same_v<L, conv1d_layer<T, typename L::device_type>> ||
-                      std::is_same_v<L, rc_conv1d_layer<T, typename L::device_type>>) {
-            const param_view<T> w = step.layer.weight(), b = step.layer.bias();
+                      std::is_same_v<L, rc_conv1d_layer<T, typename L::device_type>> || logits) {
+            param_view<T> w{}, b = step.layer.bias();
+            if constexpr (logits) w = step.layer.logits();
+            else w = step.layer.weight();
             const index_t F = w.dims[0], C = w.dims[1], K = w.dims[2];
             if (C != 4) throw argument_error("motif filters: the first layer reads " + std::to_string(C) + " channels, not 4");
             if (o.first_filter < 0 || o.first_filter + static_cast<index_t>(motifs.size()) > F)
@@ -70,13 +74,18 @@ std::vector<std::string> set_filters_from_motifs(Model& model, const std::vector
             for (std::size_t i = 0; i < motifs.size(); ++i) {
                 motifs[i].validate();
                 const motif m = most_informative_window(motifs[i], K, o.pseudocount, o.bg);
-                const auto lo = log_odds(ppm(m, o.pseudocount, o.bg), o.bg);
+                const auto pm = ppm(m, o.pseudocount, o.bg);
+                auto lo = log_odds(pm, o.bg);
+                if constexpr (logits)  // softmax(ln p) = p: the filter's probabilities are the motif's
+                    for (std::size_t k = 0; k < pm.size(); ++k)
+                        for (int c = 0; c < 4; ++c) lo[k][c] = std::log(pm[k][c]);
                 const index_t f = o.first_filter + static_cast<index_t>(i), W = m.width();
                 const index_t offset = o.align_left ? 0 : (K - W) / 2;
                 for (index_t c = 0; c < 4; ++c)
                     for (index_t k = 0; k < K; ++k) {
                         const index_t at = k - offset;
                         w[(f * C + c) * K + k] = at >= 0 && at < W ? T(lo[static_cast<std::size_t>(at)][c]) : T(0);
+                // (padding taps: log-odds 0, or equal logits: the background's uniform probabilities)
                     }
                 if (b.rank > 0) b[f] = T(o.bias);
                 rows += (rows.empty() ? "" : ",") + std::to_string(f);

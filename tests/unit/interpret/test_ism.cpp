@@ -125,6 +125,10 @@ TEST_CASE("fast ISM handles dilation, RC strand sums, strided layers and models 
     test::randomise(wide, 83);
     check_fast_equals_naive(wide, 60, target{{0, 1}}, 1e-10, 5);
     check_fast_equals_naive(wide, 60, target{{1}}, 1e-10, 400);
+    // motif filters: a convolution with log-odds weights
+    basic_sequential<double, cpu, input<40>, motif_conv1d<5, 6>, relu, maxpool<2>, flatten, dense<2>> motif_filters;
+    test::randomise(motif_filters, 84);
+    check_fast_equals_naive(motif_filters, 40, target{{1}}, 1e-10);
     // every layer local: the target is one position of a convolutional output
     basic_sequential<double, cpu, input<30>, conv1d<3, 5, same>, relu, conv1d<2, 3>> all_local;
     test::randomise(all_local, 80);
