@@ -7,6 +7,7 @@
 #include <seqnet/io/fasta.hpp>
 #include <seqnet/io/labels.hpp>
 #include <seqnet/io/model_file.hpp>
+#include <seqnet/io/motif_logo_svg.hpp>
 #include <seqnet/io/npz.hpp>
 #include <seqnet/io/safetensors.hpp>
 #include <seqnet/io/spec_json.hpp>
