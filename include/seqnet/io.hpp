@@ -5,9 +5,12 @@
 #include <seqnet/io/bed.hpp>
 #include <seqnet/io/fai.hpp>
 #include <seqnet/io/fasta.hpp>
+#include <seqnet/io/jaspar.hpp>
 #include <seqnet/io/labels.hpp>
+#include <seqnet/io/meme.hpp>
 #include <seqnet/io/model_file.hpp>
 #include <seqnet/io/motif_logo_svg.hpp>
+#include <seqnet/io/motif_report_html.hpp>
 #include <seqnet/io/npz.hpp>
 #include <seqnet/io/safetensors.hpp>
 #include <seqnet/io/spec_json.hpp>

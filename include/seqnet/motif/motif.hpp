@@ -115,7 +115,10 @@ inline motif_matrix ppm(const motif& m, double pseudocount = 0, const background
         const double n = m.counts ? r[0] + r[1] + r[2] + r[3] : m.nsites;
         if (!m.counts && pseudocount == 0.0) {
             const double sum = r[0] + r[1] + r[2] + r[3];  // exact for a normalised row; renormalises a rounded one
-            for (int b = 0; b < 4; ++b) p[k][b] = sum > 0 ? r[b] / sum : 0.25;
+            if (sum > 0)
+                for (int b = 0; b < 4; ++b) p[k][b] = r[b] / sum;
+            else
+                p[k] = bg.p;
             continue;
         }
         for (int b = 0; b < 4; ++b) {
