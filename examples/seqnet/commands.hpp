@@ -19,6 +19,8 @@ void add_evaluate(CLI::App& app);
 void add_demo(CLI::App& app);
 void add_windows(CLI::App& app);
 void add_interpret(CLI::App& app);
+void add_motifs(CLI::App& app);
+void add_compare(CLI::App& app);
 
 /// Threads to use when the user does not say: every core.
 int default_threads();

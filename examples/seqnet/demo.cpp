@@ -1,7 +1,8 @@
 // seqnet demo: the whole job on built-in data, as stages -- simulate sequences with planted motifs,
 // train a DeepBind-style model, evaluate it on held-out sequences, explain its best predictions --
-// writing every result to a folder. Later stages (motifs) join the list in `stages` below.
+// read its filters as motifs -- writing every result to a folder. The stages are listed in `stages` below.
 #include "commands.hpp"
+#include "motif_report.hpp"
 #include "workflow.hpp"
 
 #include <seqnet/data/simulate.hpp>
@@ -213,11 +214,57 @@ void interpret_stage(demo_state& s) {
                  "and `interpretation/*_ism.svg` (every substitution); scores in `interpretation/attributions.npz`.\n\n";
 }
 
+void motifs_stage(demo_state& s) {
+    // The filters as motifs, on the test sequences, against the built-in motif set.
+    const dataset& test = s.split->test;
+    const index_t L = test.length();
+    xt::xtensor<float, 3> x = xt::zeros<float>({std::size_t(test.size()), std::size_t(4), std::size_t(L)});
+    for (index_t n = 0; n < test.size(); ++n) std::copy(test.input(n), test.input(n) + 4 * L, x.data() + n * 4 * L);
+    std::vector<motif> db;
+    for (const auto& p : builtin_motifs()) db.push_back(to_motif(p));
+    cli::motif_report_options o;
+    o.settings = {{"model", "demo model (model.safetensors)"},
+                  {"sequences", std::to_string(test.size()) + " test sequences"},
+                  {"activations kept", "above 0.5 x the filter's largest"},
+                  {"database", "the " + std::to_string(db.size()) + " built-in motifs"},
+                  {"written by", "seqnet " SEQNET_VERSION_STRING}};
+    const auto dir = s.out / "motifs";
+    const auto filters = cli::write_motif_report(*s.model, *s.ctx, x, &db, o, dir);
+    s.summary << "## Motifs\n\nThe " << filters.size()
+              << " first-layer filters read as motifs (windows of the test sequences where a filter reaches half "
+                 "its largest activation), ranked by influence and compared with the built-in motif set like "
+                 "Tomtom (Pearson, both strands). Planted motifs and the filters whose best match they are "
+                 "(q < 0.05):\n\n| motif | filters | best filter | its q-value | its influence |\n|---|---|---|---|---|\n";
+    std::printf("  %zu filters; planted motifs and the filters whose best database match they are (q < 0.05):\n",
+                filters.size());
+    for (const auto& task : test.tasks()) {
+        index_t count = 0;
+        const cli::filter_outcome* top = nullptr;  // the most influential such filter (filters are sorted)
+        for (const auto& f : filters)
+            if (f.best && f.best->q_value < 0.05 && db[f.best->target].id == task) {
+                ++count;
+                if (!top) top = &f;
+            }
+        if (top)
+            std::printf("    motif %-6s top match of %lld filters (most influential %s, q %.2g)\n", task.c_str(),
+                        static_cast<long long>(count), top->found.pfm.id.c_str(), top->best->q_value);
+        else
+            std::printf("    motif %-6s top match of 0 filters\n", task.c_str());
+        s.summary << "| " << task << " | " << count << " | " << (top ? top->found.pfm.id : "-") << " | "
+                  << (top ? top->best->q_value : 1.0) << " | " << (top ? top->influence : 0.0) << " |\n";
+    }
+    std::printf("  report, logos and motif files written to %s\n", dir.string().c_str());
+    s.summary << "\nFiles: `motifs/report.html` (one page, logos sorted by influence with their matches), "
+                 "`motifs/filters.meme`, `motifs/filters.jaspar`, `motifs/matches.tsv`, `motifs/influence.tsv`, "
+                 "`motifs/logos/`.\n\n";
+}
+
 const std::vector<stage> stages = {
     {"simulate data with planted motifs", simulate_stage},
     {"train a DeepBind-style model", train_stage},
     {"evaluate on the held-out test set", evaluate_stage},
     {"explain the best predictions (DeepLIFT-SHAP, in-silico mutagenesis)", interpret_stage},
+    {"read the filters as motifs and match them with known motifs", motifs_stage},
 };
 
 }  // namespace
@@ -225,12 +272,13 @@ const std::vector<stage> stages = {
 void seqnet::cli::add_demo(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "demo",
-        "Run the whole job on built-in data: simulate, train, evaluate, explain.\n"
+        "Run the whole job on built-in data: simulate, train, evaluate, explain, read the filters as motifs.\n"
         "Simulates 20,000 sequences of 200 bp with planted motifs\n"
         "(CTCF, NRF1, SP1), trains a DeepBind-style model, evaluates it on held-out sequences, and explains\n"
-        "its best test predictions with DeepLIFT-SHAP and in-silico mutagenesis. Writes the data, the\n"
-        "model, the training log, metrics, ROC and PR curves (TSV and SVG), attribution logos and ISM\n"
-        "heatmaps (SVG) and a summary (summary.md) to the output folder.\n"
+        "its best test predictions with DeepLIFT-SHAP and in-silico mutagenesis, and reads its filters as\n"
+        "motifs matched against the built-in motif set. Writes the data, the model, the training log,\n"
+        "metrics, ROC and PR curves (TSV and SVG), attribution logos and ISM heatmaps (SVG), the motif\n"
+        "report (motifs/report.html) and a summary (summary.md) to the output folder.\n"
         "Example:\n"
         "  seqnet demo --out demo");
     auto s = std::make_shared<demo_state>();

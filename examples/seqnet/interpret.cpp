@@ -114,24 +114,8 @@ void add_interpret(CLI::App& app) {
         const shape in = model.input_shape();
 
         // Sequences.
-        std::vector<io::fasta_record> records;
-        {
-            io::fasta_reader reader(o->fasta);
-            io::fasta_record r;
-            while (reader.next(r)) {
-                if (static_cast<index_t>(r.sequence.size()) != in.length)
-                    throw format_error(reader.source() + ":" + std::to_string(r.line) + ": record '" + r.name +
-                                       "' has " + std::to_string(r.sequence.size()) + " bases; the model takes " +
-                                       std::to_string(in.length));
-                records.push_back(r);
-            }
-        }
-        if (records.empty()) throw format_error(o->fasta + ": no sequences");
+        auto [records, x] = load_sequences(o->fasta, in.length, ambiguous);
         const auto N = records.size();
-        xt::xtensor<float, 3> x = xt::zeros<float>({N, std::size_t(in.channels), std::size_t(in.length)});
-        for (std::size_t n = 0; n < N; ++n)
-            encode_one_hot(records[n].sequence, x.data() + n * std::size_t(in.size()), in.length, ambiguous,
-                           o->fasta + ": record '" + records[n].name + "'");
 
         // The method.
         const target t{o->tasks, o->probability ? target_scale::probability : target_scale::logit};

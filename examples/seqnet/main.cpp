@@ -8,6 +8,8 @@
 //   seqnet info     MODEL.safetensors
 //   seqnet predict  --model MODEL.safetensors --fasta SEQS.fa > predictions.tsv
 //   seqnet interpret --model MODEL.safetensors --fasta SEQS.fa --method deepshap --out PREFIX
+//   seqnet motifs   --model MODEL.safetensors --fasta SEQS.fa --db JASPAR.meme --out DIR
+//   seqnet compare  --query Q.meme --db JASPAR.meme --out matches.tsv
 //
 // Errors go to standard error as one line naming the file, record or tensor, with exit status 1;
 // usage errors exit with status 2.
@@ -45,7 +47,8 @@ int main(int argc, char** argv) {
                  ": deep learning models for DNA sequences.\n"
                  "Try everything on built-in data with `demo`. Train on your own data with `windows` (peaks and a\n"
                  "genome) or `simulate`, then `train` and `evaluate`; bring a PyTorch model over with `import`;\n"
-                 "inspect a model with `info`, score sequences with `predict` and explain them with `interpret`.\n"
+                 "inspect a model with `info`, score sequences with `predict`, explain them with `interpret` and\n"
+                 "read its filters as motifs with `motifs` (and any motifs against a database with `compare`).\n"
                  "Run `seqnet COMMAND --help` for a command's options.",
                  "seqnet"};
     app.set_version_flag("--version", SEQNET_VERSION_STRING);
@@ -58,6 +61,8 @@ int main(int argc, char** argv) {
     seqnet::cli::add_evaluate(app);
     seqnet::cli::add_windows(app);
     seqnet::cli::add_interpret(app);
+    seqnet::cli::add_motifs(app);
+    seqnet::cli::add_compare(app);
     seqnet::cli::add_demo(app);
     // The overview lists each command by its first line; the rest of its text ends its own --help.
     for (CLI::App* cmd : app.get_subcommands({})) {

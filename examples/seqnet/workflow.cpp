@@ -12,6 +12,25 @@
 
 namespace seqnet::cli {
 
+fasta_sequences load_sequences(const std::string& fasta, index_t length, ambiguity_policy policy) {
+    fasta_sequences out;
+    io::fasta_reader reader(fasta);
+    io::fasta_record r;
+    while (reader.next(r)) {
+        if (static_cast<index_t>(r.sequence.size()) != length)
+            throw format_error(reader.source() + ":" + std::to_string(r.line) + ": record '" + r.name + "' has " +
+                               std::to_string(r.sequence.size()) + " bases; the model takes " + std::to_string(length));
+        out.records.push_back(r);
+    }
+    if (out.records.empty()) throw format_error(fasta + ": no sequences");
+    const auto N = out.records.size();
+    out.x = xt::zeros<float>({N, std::size_t(4), std::size_t(length)});
+    for (std::size_t n = 0; n < N; ++n)
+        encode_one_hot(out.records[n].sequence, out.x.data() + n * std::size_t(4 * length), length, policy,
+                       fasta + ": record '" + out.records[n].name + "'");
+    return out;
+}
+
 dataset load_labelled(const std::string& fasta, const std::string& labels, ambiguity_policy policy) {
     return io::make_dataset(io::read_fasta(fasta), io::read_labels(labels), policy);
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <seqnet/data/dataset.hpp>
+#include <seqnet/io/fasta.hpp>
 #include <seqnet/data/simulate.hpp>
 #include <seqnet/models/spec_model.hpp>
 #include <seqnet/train/metrics.hpp>
@@ -14,6 +15,14 @@
 #include <vector>
 
 namespace seqnet::cli {
+
+/// The records of a FASTA file (plain or gzip), every one `length` bases long (format_error naming the
+/// file, line and record otherwise), and their one-hot encoding (N x 4 x length).
+struct fasta_sequences {
+    std::vector<io::fasta_record> records;
+    xt::xtensor<float, 3> x;
+};
+fasta_sequences load_sequences(const std::string& fasta, index_t length, ambiguity_policy policy);
 
 /// Sequences from a FASTA file (plain or gzip) joined by name with a label table.
 dataset load_labelled(const std::string& fasta, const std::string& labels, ambiguity_policy policy);

@@ -96,7 +96,7 @@ inline std::string motif_report_html(const motif_report& r) {
             for (double v : f.task_influence) h += "<td>" + html_number(v, "%+.3g") + "</td>";
             h += "</tr></table>\n";
         }
-        h += detail::inline_svg(f.logo) + "\n";
+        h += "<div>" + detail::inline_svg(f.logo) + "</div>\n";
         if (r.has_database) {
             if (f.matches.empty()) h += "<p class=\"stats\">no database match</p>\n";
             for (const auto& m : f.matches) {
