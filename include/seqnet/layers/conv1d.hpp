@@ -107,6 +107,16 @@ public:
             else backward_weights_by_samples(ctx, x, dy);
         }
         if (dx.empty()) return;
+        // Behind a ReLU and a max pool most of dy is zero: then only its nonzeros are carried back.
+        if (in_.channels >= index_t(xsimd::batch<T>::size) &&
+            nonzero_fraction(dy.data, dy.size()) < sparse_input_gradient_density) {
+            taps_.resize(static_cast<std::size_t>(opts_.filters * opts_.kernel * sparse_row_stride<T>(in_.channels)));
+            pack_taps(geom_, w_, taps_.data());
+            ctx.pool().parallel_for(N, sample_flops * sparse_input_gradient_density, [&](index_t b, index_t e, int w) {
+                sparse_conv1d_backward_input(geom_, dy.data, taps_.data(), dx.data, b, e, workspaces_[w].positions);
+            });
+            return;
+        }
         pack_weights(ctx, wt_packed_, ck, opts_.filters, strided_matrix<T>{w_, 1, ck});
         ctx.pool().parallel_for(N, sample_flops, [&](index_t b, index_t e, int w) {
             conv1d_backward_input(geom_, dy.data, wt_packed_.data(), dx.data, b, e, workspaces_[w]);
@@ -166,6 +176,11 @@ private:
     }
 
     index_t weight_size() const { return opts_.filters * in_.channels * opts_.kernel; }
+    // Below this share of nonzeros in dy the sparse input gradient beats the GEMM. Measured on Basset's
+    // second convolution (300 channels, 11 taps, batch 50, 2 threads): 3.1x faster at 10 % nonzeros, 1.7x
+    // at 20 %, even near 28 %. Behind ReLU and a pool of 4 there are at most 25 %. Inputs of fewer
+    // channels than a vector's lanes (first layers) keep the GEMM: the padding would be wasted.
+    static constexpr double sparse_input_gradient_density = 0.25;
 
     void ensure_workspaces(int workers) {
         if (static_cast<int>(workspaces_.size()) < workers) workspaces_.resize(workers);
@@ -216,7 +231,7 @@ private:
 
     cpu_kernels::conv1d_geometry geom_{};
     T *w_ = nullptr, *b_ = nullptr, *dw_ = nullptr, *db_ = nullptr;
-    aligned_buffer<T> w_packed_, wt_packed_, dy_packed_;
+    aligned_buffer<T> w_packed_, wt_packed_, dy_packed_, taps_;
     aligned_buffer<T> packed_from_;  // the weights w_packed_ was built from
     std::vector<cpu_kernels::conv1d_workspace<T>> workspaces_;
 };

@@ -133,12 +133,16 @@ TEST_CASE("conv1d backward matches the naive definition on every kernel route, w
     for (auto g : {cfg{4, 600, 30, 19, 1, 1, valid, true}, cfg{4, 101, 16, 24, 1, 1, same, false},
                    cfg{30, 77, 20, 11, 1, 1, same, true}, cfg{64, 46, 24, 7, 1, 1, valid, true},
                    cfg{31, 46, 23, 7, 1, 1, valid, true}, cfg{40, 60, 12, 5, 2, 2, same, true}}) {
-        for (int threads : {1, 2, 3}) {
+        for (int threads : {1, 2, 3})
+        for (bool sparse : {false, true}) {  // mostly zeros: the sparse input gradient (16+ channels)
             bound<conv1d_layer<float>> c(conv1d_options{g.F, g.K, g.p, g.s, g.d, g.bias}, {g.C, g.L});
             c.set_params(test::random_vector<float>(c.params.size(), 3));
             const index_t N = 9, Lout = c.layer.output_shape().length, pl = c.layer.receptive_field().pad_left;
             auto x = test::random_vector<float>(N * g.C * g.L, 4);
             auto dy = test::random_vector<float>(N * g.F * Lout, 5);
+            if (sparse)
+                for (std::size_t i = 0; i < dy.size(); ++i)
+                    if (i % 7 != 3) dy[i] = 0;
             auto y = c.forward(x, N, phase::training, threads);
             auto dx = c.backward(x, y, dy, N, threads);
             std::vector<double> dw(static_cast<std::size_t>(g.F * g.C * g.K)), db(static_cast<std::size_t>(g.F)),
@@ -162,7 +166,7 @@ TEST_CASE("conv1d backward matches the naive definition on every kernel route, w
                 for (std::size_t i = 0; i < want.size(); ++i) w = std::max(w, std::abs(got[offset + i] - want[i]));
                 return w / scale;
             };
-            INFO("C=" << g.C << " L=" << g.L << " F=" << g.F << " K=" << g.K << " threads=" << threads);
+            INFO("C=" << g.C << " L=" << g.L << " F=" << g.F << " K=" << g.K << " threads=" << threads << " sparse=" << sparse);
             CHECK(worst(c.grads, dw) < 1e-5);
             if (g.bias) CHECK(worst(c.grads, db, dw.size()) < 1e-5);
             CHECK(worst(dx, dx_ref) < 1e-5);

@@ -12,6 +12,8 @@
 // split the batch across workers; dW splits its columns, so no partial sums need reducing.
 #pragma once
 
+#include <xsimd/xsimd.hpp>
+
 #include <seqnet/backend/cpu/gemm.hpp>
 #include <seqnet/backend/cpu/pool.hpp>
 #include <seqnet/backend/cpu/reduce.hpp>
@@ -258,6 +260,7 @@ struct conv1d_workspace {
     gemm_workspace<T> gemm;
     aligned_buffer<T> conv_out;  // one sample's pre-pooling output (fused pooling only)
     aligned_buffer<T> dweight, dbias;  // this worker's partial sums (weight gradient split by samples)
+    aligned_buffer<T> positions;       // one sample's input gradient, position-major (sparse path)
 };
 
 /// Samples per GEMM in the forward pass: enough that a group spans about eight register tiles.
@@ -388,6 +391,71 @@ void conv1d_backward_input(const conv1d_geometry& g, const T* dy, const T* wt_pa
         std::fill(dxn, dxn + count * in_size, T(0));
         gemm<T>(0, g.patch(), cols, g.filters, wt_packed,
                 grouped_output_gradient_packer<T>{dy + n * out_size, g, cols}, col2im_sink<T>{dxn, g}, ws.gemm);
+    }
+}
+
+/// The fraction of nonzero values among n.
+template <class T>
+double nonzero_fraction(const T* v, index_t n) {
+    index_t nz = 0;
+    for (index_t i = 0; i < n; ++i) nz += v[i] != T(0);
+    return n ? double(nz) / double(n) : 0.0;
+}
+
+/// Row stride of the tap and scratch rows of sparse_conv1d_backward_input: C rounded up to whole vectors.
+template <class T>
+constexpr index_t sparse_row_stride(index_t channels) {
+    constexpr index_t lanes = static_cast<index_t>(xsimd::batch<T>::size);
+    return (channels + lanes - 1) / lanes * lanes;
+}
+
+/// The weights as taps for sparse_conv1d_backward_input: W[f, c, k] at (f * K + k) * Cp + c, zero-padded
+/// to Cp = sparse_row_stride(C).
+template <class T>
+void pack_taps(const conv1d_geometry& g, const T* w, T* taps) {
+    const index_t C = g.in_channels, K = g.kernel, Cp = sparse_row_stride<T>(C);
+    std::fill(taps, taps + g.filters * K * Cp, T(0));
+    for (index_t f = 0; f < g.filters; ++f)
+        for (index_t c = 0; c < C; ++c)
+            for (index_t k = 0; k < K; ++k) taps[(f * K + k) * Cp + c] = w[(f * C + c) * K + k];
+}
+
+/// Input gradient of samples [n_begin, n_end) from an output gradient that is mostly zeros (behind a
+/// ReLU and a max pool, at most one position per pooling window is not): each nonzero dy[f, j] adds
+/// W[f, :, k] * dy to input position j*s - p + k*d, for every tap k. The cost follows the nonzeros, not
+/// the output's size. Sums run over a position-major scratch (channels contiguous and padded to whole
+/// vectors: one vector loop per tap), filter by filter so that a filter's taps stay in L1. `taps` is
+/// pack_taps' output; `scratch` grows to in_length x Cp.
+template <class T>
+void sparse_conv1d_backward_input(const conv1d_geometry& g, const T* dy, const T* taps, T* dx, index_t n_begin,
+                                  index_t n_end, aligned_buffer<T>& scratch) {
+    using batch = xsimd::batch<T>;
+    constexpr index_t lanes = static_cast<index_t>(batch::size);
+    const index_t C = g.in_channels, L = g.in_length, K = g.kernel, F = g.filters, Lout = g.out_length;
+    const index_t Cp = sparse_row_stride<T>(C);
+    scratch.resize(static_cast<std::size_t>(L * Cp));
+    T* acc = scratch.data();
+    for (index_t n = n_begin; n < n_end; ++n) {
+        std::fill(acc, acc + L * Cp, T(0));
+        for (index_t f = 0; f < F; ++f) {
+            const T* gy = dy + (n * F + f) * Lout;
+            const T* wf = taps + f * K * Cp;
+            for (index_t j = 0; j < Lout; ++j) {
+                if (gy[j] == T(0)) continue;
+                const batch v(gy[j]);
+                for (index_t k = 0; k < K; ++k) {
+                    const index_t i = g.input_pos(j, k);
+                    if (i < 0 || i >= L) continue;
+                    T* row = acc + i * Cp;
+                    const T* w = wf + k * Cp;
+                    for (index_t c = 0; c < Cp; c += lanes)
+                        xsimd::fma(batch::load_unaligned(w + c), v, batch::load_unaligned(row + c)).store_unaligned(row + c);
+                }
+            }
+        }
+        T* out = dx + n * C * L;  // back to channel-major
+        for (index_t c = 0; c < C; ++c)
+            for (index_t i = 0; i < L; ++i) out[c * L + i] = acc[i * Cp + c];
     }
 }
 
