@@ -17,6 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -101,6 +103,16 @@ private:
             out = pad(v[0].get<index_t>(), v[1].get<index_t>());
         else fail(key, "must be \"valid\", \"same\", a non-negative integer or [left, right], got " + json_type(v));
     }
+    void read(std::string_view key, const json& v, std::array<double, 4>& out) const {
+        if (!v.is_array() || v.size() != 4) fail(key, "must be four numbers (A, C, G, T), got " + json_type(v));
+        double sum = 0;
+        for (std::size_t b = 0; b < 4; ++b) {
+            if (!v[b].is_number() || !(v[b].get<double>() > 0)) fail(key, "must be four positive numbers (A, C, G, T)");
+            out[b] = v[b].get<double>();
+            sum += out[b];
+        }
+        if (std::abs(sum - 1.0) > 1e-6) fail(key, "must sum to 1, sums to " + std::to_string(sum));
+    }
     void read(std::string_view key, const json& v, strands& out) const {
         if (v == "both") out = strands::both;
         else if (v == "max") out = strands::max;
@@ -141,6 +153,7 @@ private:
         return p.left == p.right ? json(p.left) : json::array({p.left, p.right});
     }
     static json value(strands s) { return s == strands::both ? "both" : s == strands::max ? "max" : "sum"; }
+    static json value(const std::array<double, 4>& a) { return json::array({a[0], a[1], a[2], a[3]}); }
 
     json& obj_;
 };
@@ -167,6 +180,17 @@ template <class IO, class O>
     requires std::same_as<std::remove_const_t<O>, rc_conv1d_options>
 void fields(IO& io, O& o) {
     convolution_fields(io, o, [&] { io.optional("strands", o.combine); });
+}
+template <class IO, class O>
+    requires std::same_as<std::remove_const_t<O>, motif_conv1d_options>
+void fields(IO& io, O& o) {
+    io.required("filters", o.filters);
+    io.required("kernel", o.kernel);
+    io.optional("padding", o.pad);
+    io.optional("dilation", o.dilation);
+    io.optional("bias", o.bias);
+    io.optional("ic_penalty", o.ic_penalty);
+    io.optional("background", o.background);
 }
 template <class IO, class O>
     requires std::same_as<std::remove_const_t<O>, batchnorm_options>

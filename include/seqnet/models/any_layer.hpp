@@ -26,7 +26,7 @@ struct layer_list {
 
 using all_layers = layer_list<conv1d_layer, rc_conv1d_layer, batchnorm_layer, relu_layer, sigmoid_layer,
                               softmax_layer, maxpool_layer, global_maxpool_layer, flatten_layer, dropout_layer,
-                              dense_layer, separable_dense_layer, bilstm_layer>;
+                              dense_layer, separable_dense_layer, bilstm_layer, motif_conv1d_layer>;
 
 /// Any layer, for models whose layer list is known only at run time.
 template <class T, class Dev = cpu>

@@ -4,6 +4,7 @@
 #include <seqnet/motif.hpp>
 #include <seqnet/seqnet.hpp>
 #include <seqnet/train/trainer.hpp>
+#include <seqnet/io/spec_json.hpp>
 
 #include <cmath>
 
@@ -104,4 +105,22 @@ TEST_CASE("a model with motif filters learns filters that read as motifs, and th
     const auto want = ppm(gata);
     for (std::size_t k = 0; k < 6; ++k)
         for (int c = 0; c < 4; ++c) CHECK(back[k][c] == Approx(want[k][c]).epsilon(1e-5));
+}
+
+TEST_CASE("a JSON spec builds a motif_conv1d model, and the spec reads back the same", "[layers][motif_conv1d][spec_json]") {
+    const auto spec = io::parse_spec(R"({"input_length": 30, "tasks": ["a"], "layers": [
+        {"type": "motif_conv1d", "filters": 3, "kernel": 5, "ic_penalty": 0.01, "background": [0.3, 0.2, 0.2, 0.3]},
+        {"type": "relu"}, {"type": "global_maxpool"}, {"type": "dense", "units": "tasks"}]})");
+    spec_model m(spec);
+    m.initialize(2);
+    CHECK(learned_motifs(m).size() == 3);
+    std::vector<std::string> names;
+    m.visit_parameters([&](const std::string& name, auto, auto) { names.push_back(name); });
+    CHECK(names.front() == "0.logits");
+    const auto again = io::parse_spec(io::format_spec(spec));
+    CHECK(io::format_spec(again) == io::format_spec(spec));
+    CHECK(io::format_spec(spec).find("\"background\"") != std::string::npos);
+    CHECK_THROWS_WITH(io::parse_spec(R"({"input_length": 30, "tasks": ["a"], "layers": [
+        {"type": "motif_conv1d", "filters": 3, "kernel": 5, "background": [0.5, 0.5, 0.5, 0.5]}]})"),
+                      Catch::Contains("must sum to 1"));
 }
