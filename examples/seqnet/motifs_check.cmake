@@ -14,7 +14,7 @@ function(run expect_rc)
 endfunction()
 
 # A thousand demo sequences, the top tenth of each filter's activations, the built-in motifs as database.
-file(STRINGS ${DEMO}/data/sequences.fa lines LIMIT_COUNT 8000)
+file(STRINGS ${DEMO}/data/sequences.fa lines LIMIT_COUNT 5000)
 list(JOIN lines "\n" text)
 file(WRITE ${OUT}/some.fa "${text}\n")
 run(0 motifs --model ${DEMO}/model.safetensors --fasta ${OUT}/some.fa --db builtin --top-fraction 0.1
@@ -68,4 +68,18 @@ run(1 motifs --model ${DEMO}/model.safetensors --fasta ${OUT}/bad.meme --out ${O
 if(NOT err MATCHES "bad.meme")
   message(FATAL_ERROR "motifs with a file that is not FASTA: ${err}")
 endif()
-message(STATUS "seqnet motifs and seqnet compare: files, self-matches and errors as expected")
+# train: the first filters from motifs, frozen (the freeze itself is checked bit for bit in the unit tests).
+file(STRINGS ${DEMO}/data/labels.tsv label_lines LIMIT_COUNT 1001)
+list(JOIN label_lines "\n" labels)
+file(WRITE ${OUT}/some.tsv "${labels}\n")
+run(0 train --arch deepbind --fasta ${OUT}/some.fa --labels ${OUT}/some.tsv --epochs 1 --threads 2
+    --init-motifs ${OUT}/m/filters.meme --motif-ids filter_1,filter_2 --freeze-motifs --out ${OUT}/init.safetensors)
+if(NOT err MATCHES "filters 0-1 set from .*filters.meme and frozen")
+  message(FATAL_ERROR "train --init-motifs: ${err}")
+endif()
+run(1 train --arch deepbind --fasta ${OUT}/some.fa --labels ${OUT}/some.tsv --epochs 1
+    --init-motifs ${OUT}/m/filters.meme --motif-ids no_such_motif --out ${OUT}/bad.safetensors)
+if(NOT err MATCHES "has no motif 'no_such_motif'")
+  message(FATAL_ERROR "train --motif-ids with an unknown id: ${err}")
+endif()
+message(STATUS "seqnet motifs, compare and train --init-motifs: files, self-matches and errors as expected")

@@ -4,7 +4,10 @@
 
 #include <seqnet/data/split.hpp>
 #include <seqnet/io/model_file.hpp>
+#include <seqnet/io/motif_file.hpp>
+#include <seqnet/motif/init.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -19,11 +22,17 @@ void seqnet::cli::add_train(CLI::App& app) {
         "Sequences come from FASTA (plain or gzip), labels from a TSV table (a header line: a name column,\n"
         "then one column per task; values 0/1, NA for missing). Validation data is either a held-out\n"
         "fraction or separate files; early stopping watches it and the best epoch's weights are saved.\n"
+        "With --init-motifs, the first filters start as known motifs (and with --freeze-motifs stay so).\n"
         "Example:\n"
-        "  seqnet train --arch deepbind --fasta train.fa --labels train.tsv --out model.safetensors");
+        "  seqnet train --arch deepbind --fasta train.fa --labels train.tsv --out model.safetensors\n"
+        "  seqnet train --arch deepbind --fasta train.fa --labels train.tsv --init-motifs JASPAR.meme \\\n"
+        "      --motif-ids MA0139.2,MA0035.4 --freeze-motifs --out model.safetensors");
     struct options {
         std::string arch, spec, fasta, labels, valid_fasta, valid_labels, out, log, optimizer = "adam",
-            monitor = "loss", pos_weight;
+            monitor = "loss", pos_weight, init_motifs;
+        std::vector<std::string> motif_ids;
+        bool freeze_motifs = false;
+        double motif_bias = 0;
         double valid_fraction = 0.1, lr = 1e-3, weight_decay = 0.0, clip = 0.0, l1 = 0.0, l2 = 0.0;
         int epochs = 20, batch = 64, patience = 5, threads = default_threads();
         std::uint64_t seed = 1;
@@ -65,6 +74,17 @@ void seqnet::cli::add_train(CLI::App& app) {
     cmd->add_option("--threads", o->threads, "worker threads (default: every core)")->check(CLI::Range(1, 1024));
     cmd->add_option("--seed", o->seed, "seed for initialisation, shuffling and the validation split")->capture_default_str();
     cmd->add_option("--log", o->log, "write a per-epoch TSV log here");
+    auto* init = cmd->add_option("--init-motifs", o->init_motifs,
+                                 "set the first filters from these motifs (MEME or JASPAR): log-odds against a uniform "
+                                 "background, centred in the filter (docs/motifs.md)")
+                     ->check(CLI::ExistingFile);
+    cmd->add_option("--motif-ids", o->motif_ids, "only these motifs of --init-motifs, in this order (comma-separated)")
+        ->delimiter(',')
+        ->needs(init);
+    cmd->add_option("--motif-bias", o->motif_bias, "bias of the motif filters (-t: a ReLU after fires above score t)")
+        ->needs(init)
+        ->capture_default_str();
+    cmd->add_flag("--freeze-motifs", o->freeze_motifs, "keep the motif filters as they are while the rest trains")->needs(init);
     cmd->add_option("--out", o->out, "seqnet model file to write")->required();
 
     cmd->callback([o] {
@@ -109,6 +129,20 @@ void seqnet::cli::add_train(CLI::App& app) {
         }
         spec_model model(spec);
         model.initialize(o->seed);
+        std::vector<std::string> frozen;
+        if (!o->init_motifs.empty()) {
+            std::vector<motif> all = io::read_motifs(o->init_motifs), chosen;
+            if (o->motif_ids.empty()) chosen = all;
+            for (const auto& id : o->motif_ids) {
+                auto it = std::find_if(all.begin(), all.end(), [&](const motif& m) { return m.id == id || m.name == id; });
+                if (it == all.end()) throw argument_error("--motif-ids: " + o->init_motifs + " has no motif '" + id + "'");
+                chosen.push_back(*it);
+            }
+            frozen = set_filters_from_motifs(model, chosen, {.bias = o->motif_bias});
+            std::fprintf(stderr, "seqnet train: filters 0-%zu set from %s%s\n", chosen.size() - 1, o->init_motifs.c_str(),
+                         o->freeze_motifs ? " and frozen" : "");
+            if (!o->freeze_motifs) frozen.clear();
+        }
         context<cpu> ctx(o->threads);
         std::ofstream log;
         if (!o->log.empty()) {
@@ -132,6 +166,7 @@ void seqnet::cli::add_train(CLI::App& app) {
                                    .clip_norm = o->clip,
                                    .l1 = o->l1,
                                    .l2 = o->l2,
+                                   .frozen = frozen,
                                    .patience = o->patience,
                                    .monitor = o->monitor == "auroc" ? stop_metric::validation_auroc : stop_metric::validation_loss,
                                    .reverse_complement = o->rc_augment,

@@ -213,9 +213,12 @@ TEST_CASE("meme: format then parse is exact for random motifs, background and st
                 if (s == 0) r[rng.next() % 4] = s = 1;
                 for (double& v : r) v /= s;
             }
-            motif m = motif::from_probabilities("m" + std::to_string(i) + "." + std::to_string(trial),
-                                                i % 2 ? "name_" + std::to_string(i) : "", rows,
-                                                rng.uniform(0.5, 5000.0));
+            // (std::string + std::to_string, not "literal" + ...: GCC 12 warns falsely about the latter.)
+            std::string id = std::string("m") + std::to_string(i), name = std::string("name_");
+            id += '.';
+            id += std::to_string(trial);
+            name += std::to_string(i);
+            motif m = motif::from_probabilities(id, i % 2 ? name : "", rows, rng.uniform(0.5, 5000.0));
             const auto e = rng.next() % 4;
             m.evalue = e == 0 ? 0.0 : e == 1 ? 5e-320 : e == 2 ? std::pow(10.0, -rng.uniform(0, 300)) : rng.uniform(0, 1e6);
             if (i % 3 == 1) m.url = "https://example.org/m?id=" + std::to_string(i) + "&x=" + std::to_string(trial);
