@@ -91,7 +91,7 @@ TEST_CASE("a bad spec is an error naming the file, the layer and the field", "[s
     CHECK_THROWS_MATCHES(io::parse_spec(bad(R"({"type": "conv2d", "filters": 3})" + tail), "m.json"), spec_error,
                          Catch::Message("m.json: layer 0: unknown layer type 'conv2d' (known: conv1d, rc_conv1d, "
                                         "batchnorm, relu, sigmoid, softmax, maxpool, global_maxpool, flatten, "
-                                        "dropout, dense, separable_dense, bilstm)"));
+                                        "dropout, dense, separable_dense, bilstm, motif_conv1d)"));
     CHECK_THROWS_WITH(io::parse_spec(bad(R"({"type": "conv1d", "filters": 3})" + tail), "m.json"),
                       "m.json: layer 0 (conv1d): field 'kernel': missing required field");
     CHECK_THROWS_WITH(io::parse_spec(bad(R"({"type": "conv1d", "filters": 3, "kernel": 5, "kernal": 5})" + tail), "m.json"),
