@@ -2,9 +2,11 @@
 // its definition. Without a CUDA device the program says so and exits 77, which CTest reports as
 // skipped; CI (no GPU) builds it with nvcc and reports it skipped.
 #include <seqnet/backend/cuda/activations.cuh>
+#include <seqnet/backend/cuda/blas.hpp>
 #include <seqnet/backend/cuda/context.hpp>
 #include <seqnet/backend/cuda/memory.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -66,6 +68,30 @@ int main() {
     for (std::size_t i = 0; i < host.size(); ++i) {
         CHECK(yh[i] == (host[i] > 0 ? host[i] : 0.0f));
         CHECK(dxh[i] == (host[i] > 0 ? g[i] : 0.0f));
+    }
+    // A dense layer through cuBLAS against a double-precision host computation.
+    {
+        const int batch = 5, inputs = 37, units = 11;
+        std::vector<float> hx(batch * inputs), hw(units * inputs), hb(units);
+        for (std::size_t i = 0; i < hx.size(); ++i) hx[i] = std::sin(0.7f * float(i));
+        for (std::size_t i = 0; i < hw.size(); ++i) hw[i] = std::cos(0.3f * float(i)) / 6.0f;
+        for (std::size_t i = 0; i < hb.size(); ++i) hb[i] = 0.1f * float(i) - 0.5f;
+        device_buffer<float> dx_, dw_, db_, dy_(std::size_t(batch * units));
+        dx_.to_device(hx);
+        dw_.to_device(hw);
+        db_.to_device(hb);
+        blas_handle blas(ctx);
+        cuda_kernels::dense_forward(ctx, blas, dx_.data(), dw_.data(), db_.data(), dy_.data(), batch, inputs, units);
+        ctx.synchronize();
+        const auto hy = dy_.to_host();
+        double worst = 0;
+        for (int n = 0; n < batch; ++n)
+            for (int u = 0; u < units; ++u) {
+                double want = hb[u];
+                for (int i = 0; i < inputs; ++i) want += double(hx[n * inputs + i]) * hw[u * inputs + i];
+                worst = std::max(worst, std::abs(double(hy[n * units + u]) - want));
+            }
+        CHECK(worst < 1e-4);
     }
     std::printf("%s\n", failures ? "CUDA basics: FAILED" : "CUDA basics: all checks passed");
     return failures ? 1 : 0;
