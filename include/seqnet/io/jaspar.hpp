@@ -52,28 +52,7 @@ namespace seqnet::io {
 
 namespace detail::jaspar {
 
-/// The whole field as a finite number (a leading '+' allowed; a value too small for a double reads as 0).
-inline bool parse_count(std::string_view s, double& out) {
-    if (s.size() > 1 && s[0] == '+' && s[1] != '-') s.remove_prefix(1);
-    if (s.empty()) return false;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-    if (p != s.data() + s.size()) return false;
-    if (ec == std::errc::result_out_of_range) {
-        const std::string_view mag = s.starts_with('-') ? s.substr(1) : s;
-        const std::size_t e = mag.find_first_of("eE");
-        const bool tiny = e != std::string_view::npos ? mag.substr(e + 1).starts_with('-')
-                                                      : mag.starts_with("0.") || mag.starts_with('.');
-        if (!tiny) return false;
-        out = s.starts_with('-') ? -0.0 : 0.0;
-        return true;
-    }
-    return ec == std::errc() && std::isfinite(out);
-}
 
-inline std::string shortest(double v) {
-    char buf[32];
-    return std::string(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
-}
 
 inline int base_index(char c) {
     switch (c) {
@@ -184,7 +163,7 @@ inline std::vector<motif> parse_jaspar(std::string_view text, const std::string&
                 throw format_error(lines.where() + "count rows without a '>ID NAME' header before them (no header)");
             detail::split_whitespace(line, f);
             double first = 0;
-            if (!d::parse_count(f[0], first))
+            if (!io::detail::parse_real(f[0], first))
                 throw format_error(lines.where() + "expected a '>ID NAME' header, found " + detail::quote_field(line));
             rec.emplace();
             rec->id = d::id_from_source(source);
@@ -235,7 +214,7 @@ inline std::vector<motif> parse_jaspar(std::string_view text, const std::string&
         std::vector<double>& row = rec->rows[static_cast<std::size_t>(base)];
         row.resize(f.size());
         for (std::size_t k = 0; k < f.size(); ++k) {
-            if (!d::parse_count(f[k], row[k]))
+            if (!io::detail::parse_real(f[k], row[k]))
                 throw format_error(lines.where() + row_name + ", position " + std::to_string(k + 1) + ": " +
                                    detail::quote_field(f[k]) + " is not a number (expected counts)");
             if (row[k] < 0.0)
@@ -289,7 +268,7 @@ inline std::string format_jaspar(const std::vector<motif>& motifs) {
         // Each position padded to its widest count, so that the columns line up.
         std::array<std::vector<std::string>, 4> cells;
         for (std::size_t b = 0; b < 4; ++b)
-            for (const auto& r : c) cells[b].push_back(d::shortest(r[b]));
+            for (const auto& r : c) cells[b].push_back(io::detail::shortest_real(r[b]));
         if (i) out += '\n';
         out += '>' + m.id;
         if (!m.name.empty()) out += '\t' + m.name;

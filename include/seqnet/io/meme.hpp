@@ -63,31 +63,7 @@ struct meme_file {
 
 namespace detail::meme {
 
-/// The whole field as a finite number; a leading '+' is allowed, and a value too small for a double
-/// (MEME prints E-values such as 1e-400) reads as 0. False for anything else, including inf and nan.
-inline bool parse_real(std::string_view s, double& out) {
-    if (s.size() > 1 && s[0] == '+' && s[1] != '-') s.remove_prefix(1);
-    if (s.empty()) return false;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-    if (p != s.data() + s.size()) return false;
-    if (ec == std::errc::result_out_of_range) {
-        const std::string_view mag = s.starts_with('-') ? s.substr(1) : s;
-        const std::size_t e = mag.find_first_of("eE");
-        const bool tiny = e != std::string_view::npos ? mag.substr(e + 1).starts_with('-')
-                                                      : mag.starts_with("0.") || mag.starts_with('.');
-        if (!tiny) return false;
-        out = s.starts_with('-') ? -0.0 : 0.0;
-        return true;
-    }
-    return ec == std::errc() && std::isfinite(out);
-}
 
-/// The shortest text that reads back as the same double.
-inline void append_number(std::string& out, double v) {
-    char buf[32];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out.append(buf, r.ptr);
-}
 
 /// `line` starts with `word` as a whole word (followed by the end, a space, a tab or `also`).
 inline bool starts_with_word(std::string_view line, std::string_view word, char also = ' ') {
@@ -454,7 +430,7 @@ inline std::string format_meme(const meme_file& file) {
         out += b ? " " : "";
         out += "ACGT"[b];
         out += ' ';
-        d::append_number(out, file.bg.p[static_cast<std::size_t>(b)]);
+        out += detail::shortest_real(file.bg.p[static_cast<std::size_t>(b)]);
     }
     out += "\n\n";
     std::unordered_map<std::string, std::size_t> seen;
@@ -475,16 +451,16 @@ inline std::string format_meme(const meme_file& file) {
         out += "MOTIF " + m.id;
         if (!m.name.empty()) out += " " + m.name;
         out += "\nletter-probability matrix: alength= 4 w= " + std::to_string(p.size()) + " nsites= ";
-        d::append_number(out, m.nsites);
+        out += detail::shortest_real(m.nsites);
         out += " E= ";
-        d::append_number(out, m.evalue);
+        out += detail::shortest_real(m.evalue);
         out += '\n';
         // Columns padded to a common width, for the reader's eye; the parser does not care.
         std::vector<std::string> cells(p.size() * 4);
         std::size_t width = 1;
         for (std::size_t k = 0; k < p.size(); ++k)
             for (std::size_t b = 0; b < 4; ++b) {
-                d::append_number(cells[k * 4 + b], p[k][b]);
+                cells[k * 4 + b] += detail::shortest_real(p[k][b]);
                 width = std::max(width, cells[k * 4 + b].size());
             }
         for (std::size_t k = 0; k < p.size(); ++k) {

@@ -164,6 +164,32 @@ inline bool parse_finite_float(std::string_view s, float& out) {
     return true;
 }
 
+/// The whole field as a finite double, as motif files write them: a leading '+' is allowed, and a
+/// value too small for a double (MEME prints E-values such as 1e-400) reads as 0. False for anything
+/// else, including inf, nan and overflow.
+inline bool parse_real(std::string_view s, double& out) {
+    if (s.size() > 1 && s[0] == '+' && s[1] != '-') s.remove_prefix(1);
+    if (s.empty()) return false;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    if (p != s.data() + s.size()) return false;
+    if (ec == std::errc::result_out_of_range) {
+        const std::string_view mag = s.starts_with('-') ? s.substr(1) : s;
+        const std::size_t e = mag.find_first_of("eE");
+        const bool tiny = e != std::string_view::npos ? mag.substr(e + 1).starts_with('-')
+                                                      : mag.starts_with("0.") || mag.starts_with('.');
+        if (!tiny) return false;
+        out = s.starts_with('-') ? -0.0 : 0.0;
+        return true;
+    }
+    return ec == std::errc() && std::isfinite(out);
+}
+
+/// The shortest text that reads back as the same double (std::to_chars): exact round trips.
+inline std::string shortest_real(double v) {
+    char buf[32];
+    return std::string(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+}
+
 /// A field quoted for a message, shortened past 40 characters, control bytes as \xNN.
 inline std::string quote_field(std::string_view s) {
     std::string out = "'";
