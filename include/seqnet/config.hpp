@@ -15,6 +15,22 @@
 #define SEQNET_VERSION_PATCH 0
 #define SEQNET_VERSION_STRING "0.1.0"
 
+// Functions that GPU kernels call as well as host code (backend/gpu/runtime.hpp): __host__ __device__
+// under nvcc, nothing elsewhere.
+#if defined(__CUDACC__)
+#define SEQNET_HD __host__ __device__
+#else
+#define SEQNET_HD
+#endif
+
+// Loop unrolling hints for the CPU kernels; nvcc's front end does not know GCC's pragma.
+#define SEQNET_PRAGMA(x) _Pragma(#x)
+#if defined(__CUDACC__) || !defined(__GNUC__) || defined(__clang__)
+#define SEQNET_UNROLL(n)
+#else
+#define SEQNET_UNROLL(n) SEQNET_PRAGMA(GCC unroll n)
+#endif
+
 #if defined(SEQNET_DEBUG)
 #include <cstdio>
 #include <cstdlib>

@@ -1,10 +1,9 @@
-// The CUDA backend's foundation: device memory round trips, checked calls, and a first kernel against
-// its definition. Without a CUDA device the program says so and exits 77, which CTest reports as
+// The CUDA backend's foundation: device memory round trips, checked calls, the kernel launcher and the
+// row-major GEMM mapping onto cuBLAS. Without a CUDA device the program says so and exits 77, which CTest reports as
 // skipped; CI (no GPU) builds it with nvcc and reports it skipped.
-#include <seqnet/backend/cuda/activations.cuh>
-#include <seqnet/backend/cuda/blas.hpp>
 #include <seqnet/backend/cuda/context.hpp>
 #include <seqnet/backend/cuda/memory.hpp>
+#include <seqnet/backend/cuda/runtime.cuh>
 
 #include <cmath>
 #include <cstdio>
@@ -19,6 +18,11 @@ void check(bool ok, const char* what, int line) {
     std::fprintf(stderr, "test_basics.cu:%d: FAILED: %s\n", line, what);
 }
 #define CHECK(cond) check((cond), #cond, __LINE__)
+
+struct square {  // a kernel body (a type defined in a function cannot instantiate a kernel)
+    float* y;
+    SEQNET_HD void operator()(seqnet::index_t i) const { y[i] = float(i % 1000) * float(i % 1000); }
+};
 }  // namespace
 
 int main() {
@@ -56,43 +60,41 @@ int main() {
     }
     CHECK(named);
 
-    // ReLU forward and backward against their definition.
-    device_buffer<float> y(host.size()), dy, dx(host.size());
-    std::vector<float> g(host.size());
-    for (std::size_t i = 0; i < g.size(); ++i) g[i] = float(i % 7) - 3.0f;
-    dy.to_device(g);
-    cuda_kernels::relu_forward(ctx, moved.data(), y.data(), static_cast<long long>(host.size()));
-    cuda_kernels::relu_backward(ctx, moved.data(), dy.data(), dx.data(), static_cast<long long>(host.size()));
-    ctx.synchronize();
-    const auto yh = y.to_host(), dxh = dx.to_host();
-    for (std::size_t i = 0; i < host.size(); ++i) {
-        CHECK(yh[i] == (host[i] > 0 ? host[i] : 0.0f));
-        CHECK(dxh[i] == (host[i] > 0 ? g[i] : 0.0f));
-    }
-    // A dense layer through cuBLAS against a double-precision host computation.
+    // The kernel launcher: every index once.
     {
-        const int batch = 5, inputs = 37, units = 11;
-        std::vector<float> hx(batch * inputs), hw(units * inputs), hb(units);
-        for (std::size_t i = 0; i < hx.size(); ++i) hx[i] = std::sin(0.7f * float(i));
-        for (std::size_t i = 0; i < hw.size(); ++i) hw[i] = std::cos(0.3f * float(i)) / 6.0f;
-        for (std::size_t i = 0; i < hb.size(); ++i) hb[i] = 0.1f * float(i) - 0.5f;
-        device_buffer<float> dx_, dw_, db_, dy_(std::size_t(batch * units));
-        dx_.to_device(hx);
-        dw_.to_device(hw);
-        db_.to_device(hb);
-        blas_handle blas(ctx);
-        cuda_kernels::dense_forward(ctx, blas, dx_.data(), dw_.data(), db_.data(), dy_.data(), batch, inputs, units);
-        ctx.synchronize();
-        const auto hy = dy_.to_host();
-        double worst = 0;
-        for (int n = 0; n < batch; ++n)
-            for (int u = 0; u < units; ++u) {
-                double want = hb[u];
-                for (int i = 0; i < inputs; ++i) want += double(hx[n * inputs + i]) * hw[u * inputs + i];
-                worst = std::max(worst, std::abs(double(hy[n * units + u]) - want));
-            }
-        CHECK(worst < 1e-4);
+        const index_t n = 100003;
+        device_buffer<float> y(static_cast<std::size_t>(n));
+        gpu_runtime<cuda>::for_each(ctx, n, square{y.data()});
+        const auto yh = y.to_host();
+        bool all = true;
+        for (index_t i = 0; i < n; ++i) all = all && yh[static_cast<std::size_t>(i)] == float(i % 1000) * float(i % 1000);
+        CHECK(all);
     }
+    // Row-major GEMMs through cuBLAS, each transpose combination, against a double host product.
+    for (int ta = 0; ta < 2; ++ta)
+        for (int tb = 0; tb < 2; ++tb) {
+            const index_t M = 7, N = 13, K = 37;
+            std::vector<float> a(M * K), b(K * N), c(M * N, 0.5f);
+            for (std::size_t i = 0; i < a.size(); ++i) a[i] = std::sin(0.7f * float(i));
+            for (std::size_t i = 0; i < b.size(); ++i) b[i] = std::cos(0.3f * float(i));
+            auto at = [&](index_t i, index_t k) { return ta ? a[k * M + i] : a[i * K + k]; };
+            auto bt = [&](index_t k, index_t j) { return tb ? b[j * K + k] : b[k * N + j]; };
+            device_buffer<float> da, db, dc;
+            da.to_device(a);
+            db.to_device(b);
+            dc.to_device(c);
+            gpu_runtime<cuda>::gemm(ctx, transpose(ta), transpose(tb), M, N, K, 2.0f, da.data(), ta ? M : K, db.data(),
+                                    tb ? K : N, 1.0f, dc.data(), N);
+            const auto got = dc.to_host();
+            double worst = 0;
+            for (index_t i = 0; i < M; ++i)
+                for (index_t j = 0; j < N; ++j) {
+                    double want = 0.5;
+                    for (index_t k = 0; k < K; ++k) want += 2.0 * double(at(i, k)) * double(bt(k, j));
+                    worst = std::max(worst, std::abs(double(got[i * N + j]) - want));
+                }
+            CHECK(worst < 1e-4);
+        }
     std::printf("%s\n", failures ? "CUDA basics: FAILED" : "CUDA basics: all checks passed");
     return failures ? 1 : 0;
 }

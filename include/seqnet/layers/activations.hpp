@@ -19,7 +19,7 @@ namespace seqnet {
 /// The logistic function 1 / (1 + e^-z), evaluated so that neither side overflows. Shared by the
 /// sigmoid layer, the LSTM gates, the BCE loss and everything that turns logits into probabilities.
 template <class T>
-T logistic(T z) {
+SEQNET_HD T logistic(T z) {
     if (z >= T(0)) return T(1) / (T(1) + std::exp(-z));
     const T e = std::exp(z);
     return e / (T(1) + e);

@@ -30,6 +30,8 @@ struct batchnorm_options {
 template <class T, class Dev = cpu>
 class batchnorm_layer : public layer_base<batchnorm_layer<T, Dev>, T, Dev, batchnorm_options> {
     using base = layer_base<batchnorm_layer<T, Dev>, T, Dev, batchnorm_options>;
+
+protected:  // the GPU backend's layers (layers/gpu/) derive from these
     using base::opts_, base::in_, base::out_;
 
 public:
@@ -182,7 +184,7 @@ public:
         return true;
     }
 
-private:
+protected:
     param_view<T> vec(T* p) const { return {p, {in_.channels, 1, 1}, 1}; }
 
     T *gamma_ = nullptr, *beta_ = nullptr, *dgamma_ = nullptr, *dbeta_ = nullptr;

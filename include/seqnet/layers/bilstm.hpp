@@ -35,6 +35,8 @@ struct bilstm_options {
 template <class T, class Dev = cpu>
 class bilstm_layer : public layer_base<bilstm_layer<T, Dev>, T, Dev, bilstm_options> {
     using base = layer_base<bilstm_layer<T, Dev>, T, Dev, bilstm_options>;
+
+protected:  // the GPU backend's layers (layers/gpu/) derive from these
     using base::opts_, base::in_, base::out_;
 
 public:
@@ -189,7 +191,7 @@ public:
             for (index_t i = 0; i < parameter_count(); ++i) grads_[i] += part[i];
     }
 
-private:
+protected:
     // Per-worker gate and state vectors (6H forward, 6H backward): grow-only, no allocation per pass.
     void ensure_scratch(int workers) {
         if (static_cast<int>(scratch_.size()) < workers) scratch_.resize(workers);

@@ -44,6 +44,8 @@ struct conv1d_options {
 template <class T, class Dev = cpu>
 class conv1d_layer : public layer_base<conv1d_layer<T, Dev>, T, Dev, conv1d_options> {
     using base = layer_base<conv1d_layer<T, Dev>, T, Dev, conv1d_options>;
+
+protected:  // the GPU backend's layers (layers/gpu/) derive from these
     using base::opts_, base::in_, base::out_;
 
 public:
@@ -123,7 +125,7 @@ public:
         });
     }
 
-private:
+protected:
     // dW = [dY_0 ... dY_N-1] * [Xcol_0 ... Xcol_N-1]^T as one GEMM over the batch, workers taking
     // disjoint column blocks of dW: no partial sums to reduce. Needs enough columns to share.
     void backward_weights_by_columns(context<cpu>& ctx, const_batch_view<T> x, const_batch_view<T> dy,

@@ -36,6 +36,8 @@ struct dense_options {
 template <class T, class Dev = cpu>
 class dense_layer : public layer_base<dense_layer<T, Dev>, T, Dev, dense_options> {
     using base = layer_base<dense_layer<T, Dev>, T, Dev, dense_options>;
+
+protected:  // the GPU backend's layers (layers/gpu/) derive from these
     using base::opts_, base::in_, base::out_;
 
 public:
@@ -106,7 +108,7 @@ public:
         });
     }
 
-private:
+protected:
     struct worker_space {
         cpu_kernels::gemm_workspace<T> gemm;
         aligned_buffer<T> a_packed;

@@ -24,6 +24,8 @@ struct dropout_options {
 template <class T, class Dev = cpu>
 class dropout_layer : public layer_base<dropout_layer<T, Dev>, T, Dev, dropout_options> {
     using base = layer_base<dropout_layer<T, Dev>, T, Dev, dropout_options>;
+
+protected:  // the GPU backend's layers (layers/gpu/) derive from these
     using base::opts_, base::in_, base::out_;
 
 public:
@@ -74,7 +76,7 @@ public:
 
     bool fuse_into(epilogue_builder<T>&) const { return true; }  // identity at inference
 
-private:
+protected:
     std::uint64_t seed_ = 0x5eed, passes_ = 0;
     phase last_ = phase::inference;
     aligned_buffer<T> mask_;

@@ -25,6 +25,8 @@ template <class T, class Dev = cpu>
 class flatten_layer : public layer_base<flatten_layer<T, Dev>, T, Dev, flatten_options>,
     public parameter_free<T> {
     using base = layer_base<flatten_layer<T, Dev>, T, Dev, flatten_options>;
+
+protected:  // the GPU backend's layers (layers/gpu/) derive from these
     using base::opts_, base::in_, base::out_;
 
 public:
@@ -42,7 +44,7 @@ public:
     }
     bool fuse_into(epilogue_builder<T>& e) const { return e.add_reshape(); }
 
-private:
+protected:
 };
 
 struct flatten : spec_of<flatten_options{}, flatten_layer> {};

@@ -22,6 +22,8 @@ template <class T, class Dev = cpu>
 class global_maxpool_layer : public layer_base<global_maxpool_layer<T, Dev>, T, Dev, global_maxpool_options>,
     public parameter_free<T> {
     using base = layer_base<global_maxpool_layer<T, Dev>, T, Dev, global_maxpool_options>;
+
+protected:  // the GPU backend's layers (layers/gpu/) derive from these
     using base::opts_, base::in_, base::out_;
 
 public:
@@ -56,7 +58,7 @@ public:
     /// At inference, a whole-length max pool in the producer's epilogue.
     bool fuse_into(epilogue_builder<T>& e) const { return e.add_maxpool(in_.length, in_.length, 1); }
 
-private:
+protected:
 };
 
 struct global_maxpool : spec_of<global_maxpool_options{}, global_maxpool_layer> {};

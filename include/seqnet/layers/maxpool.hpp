@@ -30,6 +30,8 @@ template <class T, class Dev = cpu>
 class maxpool_layer : public layer_base<maxpool_layer<T, Dev>, T, Dev, maxpool_options>,
     public parameter_free<T> {
     using base = layer_base<maxpool_layer<T, Dev>, T, Dev, maxpool_options>;
+
+protected:  // the GPU backend's layers (layers/gpu/) derive from these
     using base::opts_, base::in_, base::out_;
 
 public:
@@ -72,7 +74,7 @@ public:
         return e.add_maxpool(opts_.size, opts_.step(), out_.length);
     }
 
-private:
+protected:
 };
 
 /// Compile-time spec: maxpool<size, stride = size>.

@@ -42,6 +42,8 @@ struct motif_conv1d_options {
 template <class T, class Dev = cpu>
 class motif_conv1d_layer : public layer_base<motif_conv1d_layer<T, Dev>, T, Dev, motif_conv1d_options> {
     using base = layer_base<motif_conv1d_layer<T, Dev>, T, Dev, motif_conv1d_options>;
+
+protected:  // the GPU backend's layers (layers/gpu/) derive from these
     using base::opts_, base::in_, base::out_;
 
 public:
@@ -139,7 +141,7 @@ public:
             for (index_t f = 0; f < F; ++f) db_[f] += dw[weight_size() + f];
     }
 
-private:
+protected:
     index_t weight_size() const { return opts_.filters * 4 * opts_.kernel; }
 
     void build_bank() {

@@ -15,7 +15,7 @@
 namespace seqnet {
 
 /// SplitMix64 finaliser: a strong 64-bit mix, also used to derive independent streams from a seed.
-constexpr std::uint64_t mix64(std::uint64_t z) {
+SEQNET_HD constexpr std::uint64_t mix64(std::uint64_t z) {
     z += 0x9e3779b97f4a7c15ull;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
@@ -70,7 +70,7 @@ private:
 
 /// A uniform [0, 1) value that depends only on (seed, counter): dropout masks are reproducible and
 /// independent of how the batch is split across threads.
-inline double hashed_uniform(std::uint64_t seed, std::uint64_t counter) {
+SEQNET_HD inline double hashed_uniform(std::uint64_t seed, std::uint64_t counter) {
     return static_cast<double>(mix64(seed ^ mix64(counter)) >> 11) * 0x1.0p-53;
 }
 

@@ -43,6 +43,8 @@ struct rc_conv1d_options {
 template <class T, class Dev = cpu>
 class rc_conv1d_layer : public layer_base<rc_conv1d_layer<T, Dev>, T, Dev, rc_conv1d_options> {
     using base = layer_base<rc_conv1d_layer<T, Dev>, T, Dev, rc_conv1d_options>;
+
+protected:  // the GPU backend's layers (layers/gpu/) derive from these
     using base::opts_, base::in_, base::out_;
 
 public:
@@ -170,7 +172,7 @@ public:
         }
     }
 
-private:
+protected:
     index_t weight_size() const { return opts_.filters * in_.channels * opts_.kernel; }
 
     // W_full[f] = W[f]; W_full[2F-1-f][c][k] = W[f][C-1-c][K-1-k]; b_full[f] = b_full[2F-1-f] = b[f].

@@ -32,6 +32,8 @@ struct separable_dense_options {
 template <class T, class Dev = cpu>
 class separable_dense_layer : public layer_base<separable_dense_layer<T, Dev>, T, Dev, separable_dense_options> {
     using base = layer_base<separable_dense_layer<T, Dev>, T, Dev, separable_dense_options>;
+
+protected:  // the GPU backend's layers (layers/gpu/) derive from these
     using base::opts_, base::in_, base::out_;
 
 public:
@@ -118,7 +120,7 @@ public:
         });
     }
 
-private:
+protected:
     index_t learned_index(index_t l) const { return l < lh_ ? l : in_.length - 1 - l; }
     param_view<T> matrix(T* p, index_t cols) const { return {p, {opts_.units, cols, 1}, 2}; }
 

@@ -10,8 +10,11 @@
 //                        integral_constant in sequential<>, a std::size_t in spec_model)
 //   parameter_prefix(i)  the state-dict prefix of layer i ("0", "1", ... or a spec's own names)
 // Activations and workspaces only grow: repeated calls at the same batch size allocate nothing.
+// Buffers live on the model's device (backend/device_memory.hpp): on a GPU, parameters(), gradients()
+// and activation(i) are device memory, to be read through models/transfer.hpp or device_memory<Dev>.
 #pragma once
 
+#include <seqnet/backend/device_memory.hpp>
 #include <seqnet/layers/concepts.hpp>
 #include <seqnet/layers/fusion.hpp>
 #include <seqnet/models/visit.hpp>
@@ -90,15 +93,22 @@ public:
     std::span<const T> parameters() const { return params_.span(); }
     std::span<T> gradients() { return grads_.span(); }
     std::span<const T> gradients() const { return grads_.span(); }
-    void zero_grad() { grads_.fill(T(0)); }
+    void zero_grad() { memory::zero(grads_.data(), static_cast<index_t>(grads_.size())); }
 
     /// Seeded initialisation; each layer draws from its own stream, so changing one layer does not
     /// change the others' initial weights.
+    /// A GPU model draws the same values as a CPU model of the same layers on the host and uploads
+    /// them.
     void initialize(std::uint64_t seed, init scheme = init::he_uniform) {
-        self().for_each_layer([&](auto i, auto& l) {
-            random_engine rng(mix64(seed) ^ mix64(0x1a7e5 + static_cast<std::size_t>(i)));
-            l.initialize(rng, scheme);
-        });
+        if constexpr (std::same_as<Dev, cpu>) {
+            initialize_bound(seed, scheme);
+        } else {
+            aligned_buffer<T> host(params_.size());
+            bind(host.data());
+            initialize_bound(seed, scheme);
+            bind();
+            memory::upload(params_.data(), host.data(), static_cast<index_t>(host.size()));
+        }
     }
 
     /// f(name, value, gradient) for every parameter tensor, named "<prefix>.<name>" as in a PyTorch
@@ -134,7 +144,7 @@ public:
         batch_ = x.batch;
         for (std::size_t i = first; i <= last; ++i)
             grow(acts_[i], batch_ * shapes_[i].size());
-        std::memcpy(acts_[first].data(), x.data, static_cast<std::size_t>(x.size()) * sizeof(T));
+        memory::copy(acts_[first].data(), x.data, x.size());
         self().for_each_layer([&](auto i, auto& l) {
             if (i >= first && i < last) l.forward(ctx, activation(i), mutable_activation(i + 1), ph);
         });
@@ -195,7 +205,7 @@ public:
             if (i < next || i >= end) return;  // absorbed into an earlier layer's epilogue, or not asked for
             std::size_t last = i;
             batch_view<T, Dev> out{};
-            if constexpr (detail::has_fused_forward<L>) {
+            if constexpr (std::same_as<Dev, cpu> && detail::has_fused_forward<L>) {  // CPU epilogues
                 auto& e = builders_[i];
                 l.start_epilogue(e);
                 bool open = true;
@@ -255,15 +265,18 @@ protected:
         self().for_each_layer([&](auto, auto& l) { total += static_cast<index_t>(l.parameter_count()); });
         params_.resize(static_cast<std::size_t>(total));
         grads_.resize(static_cast<std::size_t>(total));
+        memory::zero(grads_.data(), total);
         bind();
         initialize(0);
     }
 
-    /// Points every layer at its slices of the buffers (again after a copy).
-    void bind() {
+    /// Points every layer at its slices of the buffers (again after a copy); with `values`, at slices
+    /// of that host copy of the parameters instead.
+    void bind(T* values = nullptr) {
         index_t offset = 0;
+        T* v = values ? values : params_.data();
         self().for_each_layer([&](auto, auto& l) {
-            l.bind_parameters(params_.data() + offset, grads_.data() + offset);
+            l.bind_parameters(v + offset, grads_.data() + offset);
             offset += static_cast<index_t>(l.parameter_count());
         });
     }
@@ -271,6 +284,17 @@ protected:
     std::vector<shape> shapes_;
 
 private:
+    using memory = device_memory<Dev>;
+    template <class U>
+    using buffer = typename memory::template buffer<U>;
+
+    void initialize_bound(std::uint64_t seed, init scheme) {
+        self().for_each_layer([&](auto i, auto& l) {
+            random_engine rng(mix64(seed) ^ mix64(0x1a7e5 + static_cast<std::size_t>(i)));
+            l.initialize(rng, scheme);
+        });
+    }
+
     Derived& self() { return static_cast<Derived&>(*this); }
     const Derived& self() const { return static_cast<const Derived&>(*this); }
 
@@ -291,7 +315,7 @@ private:
 
     /// Buffers keep their largest size: a smaller batch between larger ones must not shrink them, or
     /// the next larger batch would zero the regrown part again.
-    static void grow(aligned_buffer<T>& b, index_t n) {
+    static void grow(buffer<T>& b, index_t n) {
         if (b.size() < static_cast<std::size_t>(n)) b.resize(static_cast<std::size_t>(n));
     }
 
@@ -303,9 +327,9 @@ private:
 
     batch_view<T, Dev> mutable_activation(std::size_t i) { return {acts_[i].data(), batch_, shapes_[i]}; }
 
-    aligned_buffer<T> params_, grads_;
-    std::vector<aligned_buffer<T>> acts_;
-    std::array<aligned_buffer<T>, 2> grad_, predict_;
+    buffer<T> params_, grads_;
+    std::vector<buffer<T>> acts_;
+    std::array<buffer<T>, 2> grad_, predict_;
     std::vector<epilogue_builder<T>> builders_;
     index_t batch_ = 0;
 };

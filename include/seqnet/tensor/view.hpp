@@ -41,7 +41,11 @@ struct batch_view {
         return {data + first * sample.size(), count, sample};
     }
 
-    operator batch_view<const value_type, Dev>() const { return {data, batch, sample}; }
+    template <class U = T>
+        requires(!std::is_const_v<U>)
+    operator batch_view<const value_type, Dev>() const {
+        return {data, batch, sample};
+    }
 };
 
 template <class T, class Dev = cpu>

@@ -30,8 +30,35 @@ struct adam_options {
     bool decoupled_weight_decay = false;  ///< true: AdamW
 };
 
+/// Adam's per-step constants (step t, counted from 1).
 template <class T>
-class adam {
+struct adam_coefficients {
+    T b1, b2, eps, wd, lr, step_size, bias2;
+    bool decoupled;
+
+    static adam_coefficients of(const adam_options& o, long t) {
+        return {T(o.beta1), T(o.beta2), T(o.eps), T(o.weight_decay), T(o.lr),
+                T(o.lr / (1.0 - std::pow(o.beta1, double(t)))), T(1.0 / std::sqrt(1.0 - std::pow(o.beta2, double(t)))),
+                o.decoupled_weight_decay};
+    }
+};
+
+/// One parameter's Adam update: the CPU loop and the GPU kernel (train/gpu/optimizers.hpp) both call it.
+template <class T>
+SEQNET_HD inline void adam_element(T& param, T& m, T& v, T g, const adam_coefficients<T>& c) {
+    T p = param;
+    if (c.decoupled) p -= c.lr * c.wd * p;
+    else g += c.wd * p;
+    m = c.b1 * m + (T(1) - c.b1) * g;
+    v = c.b2 * v + (T(1) - c.b2) * g * g;
+    param = p - c.step_size * m / (std::sqrt(v) * c.bias2 + c.eps);
+}
+
+template <class T, class Dev = cpu>
+class adam;
+
+template <class T>
+class adam<T, cpu> {
 public:
     explicit adam(adam_options o = {}) : o_(o) {}
 
@@ -68,21 +95,12 @@ private:
     }
     void update(std::span<T> params, std::span<const T> grads, std::span<const std::uint8_t> trainable,
                 std::size_t begin, std::size_t end) {
-        const T b1 = T(o_.beta1), b2 = T(o_.beta2), eps = T(o_.eps), wd = T(o_.weight_decay);
-        const T step_size = T(o_.lr / (1.0 - std::pow(o_.beta1, double(t_))));
-        const T bias2 = T(1.0 / std::sqrt(1.0 - std::pow(o_.beta2, double(t_))));
-        const T lr = T(o_.lr);
+        const auto c = adam_coefficients<T>::of(o_, t_);
         T* m = m_.data();
         T* v = v_.data();
         for (std::size_t i = begin; i < end; ++i) {
             if (!trainable.empty() && !trainable[i]) continue;
-            T g = grads[i];
-            T p = params[i];
-            if (o_.decoupled_weight_decay) p -= lr * wd * p;
-            else g += wd * p;
-            m[i] = b1 * m[i] + (T(1) - b1) * g;
-            v[i] = b2 * v[i] + (T(1) - b2) * g * g;
-            params[i] = p - step_size * m[i] / (std::sqrt(v[i]) * bias2 + eps);
+            adam_element(params[i], m[i], v[i], grads[i], c);
         }
     }
 
@@ -98,8 +116,32 @@ struct sgd_options {
     bool nesterov = false;
 };
 
+/// SGD's per-step constants (`first`: no momentum buffer yet).
 template <class T>
-class sgd {
+struct sgd_coefficients {
+    T lr, mu, wd;
+    bool nesterov, first;
+    static sgd_coefficients of(const sgd_options& o, long t) {
+        return {T(o.lr), T(o.momentum), T(o.weight_decay), o.nesterov, t == 0};
+    }
+};
+
+/// One parameter's SGD update; `buffer` (the momentum) is null without momentum.
+template <class T>
+SEQNET_HD inline void sgd_element(T& param, T* buffer, T g, const sgd_coefficients<T>& c) {
+    g += c.wd * param;
+    if (buffer) {
+        *buffer = c.first ? g : c.mu * *buffer + g;
+        g = c.nesterov ? g + c.mu * *buffer : *buffer;
+    }
+    param -= c.lr * g;
+}
+
+template <class T, class Dev = cpu>
+class sgd;
+
+template <class T>
+class sgd<T, cpu> {
 public:
     explicit sgd(sgd_options o = {}) : o_(o) {}
 
@@ -114,15 +156,10 @@ public:
             if (t_ != 0) throw shape_error("sgd: the parameter count changed");
             buf_.resize(params.size());
         }
-        const T lr = T(o_.lr), mu = T(o_.momentum), wd = T(o_.weight_decay);
+        const auto c = sgd_coefficients<T>::of(o_, t_);
         for (std::size_t i = 0; i < params.size(); ++i) {
             if (!trainable.empty() && !trainable[i]) continue;
-            T g = grads[i] + wd * params[i];
-            if (o_.momentum != 0.0) {
-                buf_[i] = t_ == 0 ? g : mu * buf_[i] + g;
-                g = o_.nesterov ? g + mu * buf_[i] : buf_[i];
-            }
-            params[i] -= lr * g;
+            sgd_element(params[i], o_.momentum != 0.0 ? &buf_[i] : nullptr, grads[i], c);
         }
         ++t_;
     }

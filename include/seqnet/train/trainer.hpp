@@ -12,13 +12,21 @@
 // (by name or name prefix) are excluded from the optimiser entirely. With one thread and a fixed seed,
 // training is bit-for-bit reproducible. Progress goes to standard error (a bar on terminals, one line
 // per epoch otherwise, or nothing), and a per-epoch TSV log to any stream.
+//
+// A model on a GPU device trains the same way (include seqnet/gpu.hpp, or seqnet/cuda.hpp): batches are
+// assembled on the host and uploaded, the loss and its gradient are computed on the host from the
+// downloaded outputs (N x tasks values), and the backward pass, penalties, clipping and the optimiser
+// step run on the device (train/gpu/optimizers.hpp).
 #pragma once
+
+#include <seqnet/backend/device_memory.hpp>
 
 #include <seqnet/data/dataset.hpp>
 #include <seqnet/layers/activations.hpp>
 #include <seqnet/layers/random.hpp>
 #include <seqnet/train/losses.hpp>
 #include <seqnet/train/metrics.hpp>
+#include <seqnet/train/gpu/optimizers.hpp>
 #include <seqnet/train/optimizers.hpp>
 #include <seqnet/train/progress.hpp>
 
@@ -142,21 +150,53 @@ inline void gather_batch(const dataset& d, std::span<const index_t> rows, const 
     }
 }
 
+/// Host values in and out of a model's device: on the CPU, the host pointers themselves (no copy); on a
+/// GPU, copies through device buffers that only grow.
+template <class Dev>
+class staging {
+public:
+    const float* upload(const float* host, index_t n) {
+        if constexpr (std::same_as<Dev, cpu>) {
+            return host;
+        } else {
+            if (in_.size() < static_cast<std::size_t>(n)) in_.resize(static_cast<std::size_t>(n));
+            device_memory<Dev>::upload(in_.data(), host, n);
+            return in_.data();
+        }
+    }
+    const float* download(const float* device, index_t n) {
+        if constexpr (std::same_as<Dev, cpu>) {
+            return device;
+        } else {
+            if (out_.size() < static_cast<std::size_t>(n)) out_.resize(static_cast<std::size_t>(n));
+            device_memory<Dev>::download(out_.data(), device, n);
+            return out_.data();
+        }
+    }
+
+private:
+    typename device_memory<Dev>::template buffer<float> in_;
+    std::vector<float> out_;
+};
+
 }  // namespace detail
 
 /// Raw model outputs for every sequence of `data` (N x outputs, row-major), by the fused inference path.
 template <class Model>
-std::vector<float> model_outputs(Model& model, context<cpu>& ctx, const dataset& data, index_t batch = 256) {
+std::vector<float> model_outputs(Model& model, context<typename Model::device_type>& ctx, const dataset& data,
+                                 index_t batch = 256) {
     if (data.length() != model.input_shape().length || model.input_shape().channels != 4)
         throw shape_error("model_outputs: the dataset holds sequences of " + std::to_string(data.length()) +
                           " bases; the model takes " + to_string(model.input_shape()));
     const index_t row = model.output_shape().size();
     std::vector<float> out(static_cast<std::size_t>(data.size() * row));
+    detail::staging<typename Model::device_type> io;
     for (index_t b = 0; b < data.size(); b += batch) {
         const index_t n = std::min(batch, data.size() - b);
-        const const_batch_view<float> x{data.input(b), n, {4, data.length()}};
-        auto y = model.predict(ctx, x);
-        std::copy(y.data, y.data + y.size(), out.data() + b * row);
+        const shape in{4, data.length()};
+        auto y = model.predict(ctx, {io.upload(data.input(b), n * in.size()), n, in});
+        const float* host = io.download(y.data, y.size());
+        std::copy(host, host + y.size(), out.data() + b * row);
     }
     return out;
 }
@@ -164,7 +204,8 @@ std::vector<float> model_outputs(Model& model, context<cpu>& ctx, const dataset&
 /// The same as probabilities for a classification loss (sigmoid per task, or softmax per row); raw for
 /// mean squared error.
 template <class Model>
-std::vector<float> predict_dataset(Model& model, context<cpu>& ctx, const dataset& data, index_t batch = 256,
+std::vector<float> predict_dataset(Model& model, context<typename Model::device_type>& ctx, const dataset& data,
+                                   index_t batch = 256,
                                    loss_kind kind = loss_kind::binary_cross_entropy) {
     auto out = model_outputs(model, ctx, data, batch);
     detail::to_probabilities(kind, out, static_cast<std::size_t>(model.output_shape().size()));
@@ -172,9 +213,12 @@ std::vector<float> predict_dataset(Model& model, context<cpu>& ctx, const datase
 }
 
 template <class Model>
-train_report train(Model& model, context<cpu>& ctx, const dataset& training, const dataset* validation,
-                   const train_options& o) {
+train_report train(Model& model, context<typename Model::device_type>& ctx, const dataset& training,
+                   const dataset* validation, const train_options& o) {
     static_assert(std::is_same_v<typename Model::scalar_type, float>, "seqnet::train trains float models");
+    using Dev = typename Model::device_type;
+    using memory = device_memory<Dev>;
+    constexpr bool on_cpu = std::same_as<Dev, cpu>;
     const shape in = model.input_shape();
     const index_t row = model.output_shape().size();
     auto check = [&](const dataset& d, const char* which) {
@@ -231,26 +275,45 @@ train_report train(Model& model, context<cpu>& ctx, const dataset& training, con
             });
     });
     const bool all_trainable = o.frozen.empty();
+    // The masks where the optimiser reads them: the host vectors on the CPU, copies on a GPU.
+    typename memory::template buffer<std::uint8_t> device_masks;
+    const std::uint8_t* trainable_at = trainable.data();
+    const std::uint8_t* penalised_at = penalised.data();
+    if constexpr (!on_cpu) {
+        device_masks.resize(2 * P);
+        memory::upload(device_masks.data(), trainable.data(), static_cast<index_t>(P));
+        memory::upload(device_masks.data() + P, penalised.data(), static_cast<index_t>(P));
+        trainable_at = device_masks.data();
+        penalised_at = device_masks.data() + P;
+    }
+    const auto trainable_mask = all_trainable ? std::span<const std::uint8_t>{} : std::span<const std::uint8_t>(trainable_at, P);
 
-    std::variant<sgd<float>, adam<float>> opt =
-        o.optimizer == optimizer_kind::sgd
-            ? std::variant<sgd<float>, adam<float>>(sgd<float>({.lr = o.lr, .momentum = o.momentum, .weight_decay = o.weight_decay}))
-            : std::variant<sgd<float>, adam<float>>(adam<float>({.lr = o.lr, .weight_decay = o.weight_decay,
-                                                                 .decoupled_weight_decay = o.optimizer == optimizer_kind::adamw}));
+    using optimizer = std::variant<sgd<float, Dev>, adam<float, Dev>>;
+    optimizer opt = o.optimizer == optimizer_kind::sgd
+                        ? optimizer(sgd<float, Dev>({.lr = o.lr, .momentum = o.momentum, .weight_decay = o.weight_decay}))
+                        : optimizer(adam<float, Dev>({.lr = o.lr, .weight_decay = o.weight_decay,
+                                                      .decoupled_weight_decay = o.optimizer == optimizer_kind::adamw}));
 
-    // Snapshots of the best epoch: parameters and buffers (batch-norm running statistics).
+    // Snapshots of the best epoch, on the host: parameters and buffers (batch-norm running statistics).
     std::vector<param_view<float>> buffers;
     model.visit_buffers([&](const std::string&, param_view<float> v) { buffers.push_back(v); });
     std::vector<float> best_state;
     auto snapshot = [&] {
-        best_state.assign(model.parameters().begin(), model.parameters().end());
-        for (auto& b : buffers) best_state.insert(best_state.end(), b.data, b.data + b.size());
-    };
-    auto restore = [&] {
-        std::copy_n(best_state.begin(), P, model.parameters().begin());
+        std::size_t total = P;
+        for (auto& b : buffers) total += static_cast<std::size_t>(b.size());
+        best_state.resize(total);
+        memory::download(best_state.data(), model.parameters().data(), static_cast<index_t>(P));
         std::size_t at = P;
         for (auto& b : buffers) {
-            std::copy_n(best_state.begin() + static_cast<std::ptrdiff_t>(at), b.size(), b.data);
+            memory::download(best_state.data() + at, b.data, b.size());
+            at += static_cast<std::size_t>(b.size());
+        }
+    };
+    auto restore = [&] {
+        memory::upload(model.parameters().data(), best_state.data(), static_cast<index_t>(P));
+        std::size_t at = P;
+        for (auto& b : buffers) {
+            memory::upload(b.data, best_state.data() + at, b.size());
             at += static_cast<std::size_t>(b.size());
         }
     };
@@ -261,6 +324,7 @@ train_report train(Model& model, context<cpu>& ctx, const dataset& training, con
     std::vector<float> x(static_cast<std::size_t>(B * in.size())), y(static_cast<std::size_t>(B * T)),
         grad(static_cast<std::size_t>(B * row)), scratch;
     std::vector<std::uint8_t> flip;
+    detail::staging<Dev> io;
     random_engine rng(mix64(o.seed) ^ 0x7a11);
 
     progress_bar bar(o.progress);
@@ -283,24 +347,36 @@ train_report train(Model& model, context<cpu>& ctx, const dataset& training, con
             if (o.reverse_complement)
                 for (index_t r = 0; r < n; ++r) flip.push_back(std::uint8_t(rng.next() & 1));
             detail::gather_batch(training, rows, flip, x.data(), y.data());
-            const const_batch_view<float> xv{x.data(), n, in};
+            const const_batch_view<float, Dev> xv{io.upload(x.data(), n * in.size()), n, in};
             auto out = model.forward(ctx, xv, phase::training);
             const std::size_t m = static_cast<std::size_t>(n * row);
-            const double batch_loss = loss<float>(o.loss, {out.data, m}, {y.data(), m}, {grad.data(), m},
-                                                  static_cast<std::size_t>(row), scratch, o.pos_weight);
+            const double batch_loss = loss<float>(o.loss, {io.download(out.data, out.size()), m}, {y.data(), m},
+                                                  {grad.data(), m}, static_cast<std::size_t>(row), scratch, o.pos_weight);
             model.zero_grad();
-            model.backward(ctx, const_batch_view<float>{grad.data(), n, model.output_shape()}, grad_mode::parameters);
+            model.backward(ctx, const_batch_view<float, Dev>{io.upload(grad.data(), n * row), n, model.output_shape()},
+                           grad_mode::parameters);
             auto params = model.parameters();
             auto grads = model.gradients();
-            if (o.l1 != 0.0 || o.l2 != 0.0)
-                for (std::size_t i = 0; i < P; ++i)
-                    if (penalised[i])
-                        grads[i] += float(o.l1) * float((params[i] > 0) - (params[i] < 0)) + float(2.0 * o.l2) * params[i];
-            if (o.clip_norm > 0) clip_gradient_norm<float>(grads, o.clip_norm, all_trainable ? std::span<const std::uint8_t>{} : trainable);
+            if (o.l1 != 0.0 || o.l2 != 0.0) {
+                if constexpr (on_cpu) {
+                    for (std::size_t i = 0; i < P; ++i)
+                        if (penalised[i])
+                            grads[i] += float(o.l1) * float((params[i] > 0) - (params[i] < 0)) + float(2.0 * o.l2) * params[i];
+                } else {
+                    gpu_runtime<Dev>::for_each(ctx, static_cast<index_t>(P),
+                                               gpu_kernels::add_penalties<float>{grads.data(), params.data(), penalised_at,
+                                                                                 float(o.l1), float(2.0 * o.l2)});
+                }
+            }
+            if (o.clip_norm > 0) {
+                if constexpr (on_cpu) clip_gradient_norm<float>(grads, o.clip_norm, trainable_mask);
+                else clip_gradient_norm(ctx, grads, o.clip_norm, trainable_mask);
+            }
             std::visit([&](auto& opt_) {
-                const auto mask = all_trainable ? std::span<const std::uint8_t>{} : std::span<const std::uint8_t>(trainable);
-                if constexpr (requires { opt_.step(ctx, params, grads, mask); }) opt_.step(ctx, params, grads, mask);
-                else opt_.step(params, grads, mask);
+                if constexpr (requires { opt_.step(ctx, params, grads, trainable_mask); })
+                    opt_.step(ctx, params, grads, trainable_mask);
+                else
+                    opt_.step(params, grads, trainable_mask);
             }, opt);
             loss_sum += batch_loss * double(n);
             bar.update(long(b + 1), loss_sum / double(b * B + n), double(b * B + n));

@@ -112,26 +112,26 @@ inline void micro_kernel(index_t kc, const T* __restrict a, const T* __restrict 
     using batch = typename shape_t::batch;
     constexpr int MR = shape_t::mr, NV = shape_t::nv, W = shape_t::lanes;
     batch acc[MR][NV];
-#pragma GCC unroll 16
+SEQNET_UNROLL(16)
     for (int r = 0; r < MR; ++r)
-#pragma GCC unroll 4
+SEQNET_UNROLL(4)
         for (int v = 0; v < NV; ++v) acc[r][v] = batch(T(0));
     for (index_t k = 0; k < kc; ++k) {
         batch bv[NV];
-#pragma GCC unroll 4
+SEQNET_UNROLL(4)
         for (int v = 0; v < NV; ++v) bv[v] = batch::load_aligned(b + v * W);
-#pragma GCC unroll 16
+SEQNET_UNROLL(16)
         for (int r = 0; r < MR; ++r) {
             const batch av(a[r]);
-#pragma GCC unroll 4
+SEQNET_UNROLL(4)
             for (int v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(av, bv[v], acc[r][v]);
         }
         a += MR;
         b += NV * W;
     }
-#pragma GCC unroll 16
+SEQNET_UNROLL(16)
     for (int r = 0; r < MR; ++r)
-#pragma GCC unroll 4
+SEQNET_UNROLL(4)
         for (int v = 0; v < NV; ++v) acc[r][v].store_aligned(tile + r * NV * W + v * W);
 }
 

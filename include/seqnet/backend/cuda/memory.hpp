@@ -1,10 +1,12 @@
 // seqnet/backend/cuda/memory.hpp -- device memory owned by RAII types. device_buffer<T> holds n values
 // on the current device: allocated with cudaMalloc, freed in the destructor, moved not copied (a copy of
 // device memory is explicit: copy_from). Transfers name their direction: to_device / to_host.
-// Include from nvcc-compiled files only.
+// device_memory<cuda> is what models use (backend/device_memory.hpp). Include from nvcc-compiled files
+// only.
 #pragma once
 
 #include <seqnet/backend/cuda/check.hpp>
+#include <seqnet/backend/device_memory.hpp>
 
 #include <cstddef>
 #include <span>
@@ -33,7 +35,8 @@ public:
     }
     ~device_buffer() { release(); }
 
-    /// n values; grows the allocation only when needed (contents are not kept on growth).
+    /// n values; grows the allocation only when needed (contents are not kept on growth, and new values
+    /// are not zeroed).
     void resize(std::size_t n) {
         if (n > capacity_) {
             release();
@@ -48,6 +51,9 @@ public:
     T* data() { return data_; }
     const T* data() const { return data_; }
     std::size_t size() const { return size_; }
+    /// The values as a span of device memory (for pointers and sizes; not to be read on the host).
+    std::span<T> span() { return {data_, size_}; }
+    std::span<const T> span() const { return {data_, size_}; }
 
     /// Copies host values in (resizing to their count).
     void to_device(std::span<const T> host) {
@@ -77,6 +83,35 @@ private:
 
     T* data_ = nullptr;
     std::size_t size_ = 0, capacity_ = 0;
+};
+
+/// Synchronous copies on the legacy default stream: ordered after the kernels of every context (their
+/// streams are blocking) and finished on return.
+template <>
+struct device_memory<cuda> {
+    template <class T>
+    using buffer = device_buffer<T>;
+
+    template <class T>
+    static void copy(T* dst, const T* src, index_t n) {
+        if (n > 0 && dst != src) SEQNET_CUDA_CHECK(cudaMemcpy(dst, src, bytes<T>(n), cudaMemcpyDeviceToDevice));
+    }
+    template <class T>
+    static void upload(T* dst, const T* host, index_t n) {
+        if (n > 0) SEQNET_CUDA_CHECK(cudaMemcpy(dst, host, bytes<T>(n), cudaMemcpyHostToDevice));
+    }
+    template <class T>
+    static void download(T* host, const T* src, index_t n) {
+        if (n > 0) SEQNET_CUDA_CHECK(cudaMemcpy(host, src, bytes<T>(n), cudaMemcpyDeviceToHost));
+    }
+    template <class T>
+    static void zero(T* p, index_t n) {
+        if (n > 0) SEQNET_CUDA_CHECK(cudaMemset(p, 0, bytes<T>(n)));
+    }
+
+private:
+    template <class T>
+    static std::size_t bytes(index_t n) { return static_cast<std::size_t>(n) * sizeof(T); }
 };
 
 }  // namespace seqnet

@@ -1,0 +1,299 @@
+// seqnet/layers/gpu/batchnorm.hpp -- batch normalisation on a GPU device. Channel statistics are reduced
+// in two steps (one thread per channel and sample over the length, then one per channel over the
+// batch) in double; the values are mapped by one thread each. Running statistics live on the device.
+// The same layer as layers/batchnorm.hpp.
+#pragma once
+
+#include <seqnet/backend/device_memory.hpp>
+#include <seqnet/backend/gpu/runtime.hpp>
+#include <seqnet/layers/batchnorm.hpp>
+
+#include <cmath>
+#include <vector>
+
+namespace seqnet {
+
+namespace gpu_kernels {
+
+/// Thread i = c N + n: sum over the length of x[n, c, :] (minus `centre[c]` and squared, if given).
+template <class T>
+struct channel_sample_sums {
+    const T* x;
+    const double* centre;  // null: plain sums
+    double* partial;
+    index_t N, C, L;
+    SEQNET_HD void operator()(index_t i) const {
+        const index_t c = i / N, n = i % N;
+        const T* r = x + (n * C + c) * L;
+        double s = 0;
+        if (centre) {
+            const double m = centre[c];
+            for (index_t l = 0; l < L; ++l) s += (double(r[l]) - m) * (double(r[l]) - m);
+        } else {
+            for (index_t l = 0; l < L; ++l) s += double(r[l]);
+        }
+        partial[i] = s;
+    }
+};
+
+/// Thread c: the batch mean of channel c from its per-sample sums.
+struct channel_mean {
+    const double* partial;
+    double* mean;
+    index_t N;
+    double count;
+    SEQNET_HD void operator()(index_t c) const {
+        double s = 0;
+        for (index_t n = 0; n < N; ++n) s += partial[c * N + n];
+        mean[c] = s / count;
+    }
+};
+
+/// Thread c, training: the variance from per-sample squared deviations, the running statistics' update
+/// and the map y = a x + b.
+template <class T>
+struct channel_training_affine {
+    const double* partial;
+    const double* mean;
+    double* inv_std;
+    const T* gamma;
+    const T* beta;
+    T* running_mean;
+    T* running_var;
+    T* a;
+    T* b;
+    index_t N;
+    double count, eps, momentum;
+    SEQNET_HD void operator()(index_t c) const {
+        double ss = 0;
+        for (index_t n = 0; n < N; ++n) ss += partial[c * N + n];
+        const double var = ss / count, is = 1.0 / std::sqrt(var + eps);
+        inv_std[c] = is;
+        const double unbiased = count > 1 ? ss / (count - 1) : var;
+        running_mean[c] = T((1 - momentum) * running_mean[c] + momentum * mean[c]);
+        running_var[c] = T((1 - momentum) * running_var[c] + momentum * unbiased);
+        a[c] = T(gamma[c] * is);
+        b[c] = T(beta[c] - gamma[c] * is * mean[c]);
+    }
+};
+
+/// Thread c, inference: a = gamma / sqrt(running_var + eps), b = beta - a running_mean.
+template <class T>
+struct channel_inference_affine {
+    const T* gamma;
+    const T* beta;
+    const T* running_mean;
+    const T* running_var;
+    T* a;
+    T* b;
+    double eps;
+    SEQNET_HD void operator()(index_t c) const {
+        const T k = gamma[c] / std::sqrt(running_var[c] + T(eps));
+        a[c] = k;
+        b[c] = beta[c] - k * running_mean[c];
+    }
+};
+
+/// Thread i: y = a[c] x + b[c] (b may be null).
+template <class T>
+struct channel_affine_map {
+    const T* x;
+    T* y;
+    const T* a;
+    const T* b;
+    index_t C, L;
+    SEQNET_HD void operator()(index_t i) const {
+        const index_t c = (i / L) % C;
+        y[i] = a[c] * x[i] + (b ? b[c] : T(0));
+    }
+};
+
+/// Thread i = c N + n: sum over the length of dy and of dy (x - mean[c]).
+template <class T>
+struct channel_sample_gradient_sums {
+    const T* x;
+    const T* dy;
+    const double* mean;
+    double* partial_dy;
+    double* partial_dyx;
+    index_t N, C, L;
+    SEQNET_HD void operator()(index_t i) const {
+        const index_t c = i / N, n = i % N;
+        const T* xr = x + (n * C + c) * L;
+        const T* g = dy + (n * C + c) * L;
+        const double m = mean[c];
+        double s = 0, d = 0;
+        for (index_t l = 0; l < L; ++l) {
+            s += double(g[l]);
+            d += double(g[l]) * (double(xr[l]) - m);
+        }
+        partial_dy[i] = s;
+        partial_dyx[i] = d;
+    }
+};
+
+/// Thread c: parameter gradients (if dgamma is not null) and the coefficients of
+/// dx = kd dy + slope (x - mean) + shift (training) or dx = kd dy (inference).
+template <class T>
+struct channel_gradient_coefficients {
+    const double* partial_dy;
+    const double* partial_dyx;
+    const double* inv_std;
+    const T* gamma;
+    T* dgamma;
+    T* dbeta;
+    double* coef;  // 3 per channel: kd, slope, shift
+    index_t N;
+    double count;
+    bool training;
+    SEQNET_HD void operator()(index_t c) const {
+        double sum_dy = 0, sum_dyx = 0;
+        for (index_t n = 0; n < N; ++n) {
+            sum_dy += partial_dy[c * N + n];
+            sum_dyx += partial_dyx[c * N + n];
+        }
+        const double is = inv_std[c], sum_dy_xhat = sum_dyx * is;
+        if (dgamma) {
+            dgamma[c] += T(sum_dy_xhat);
+            dbeta[c] += T(sum_dy);
+        }
+        const double kd = double(gamma[c]) * is;
+        coef[3 * c] = kd;
+        coef[3 * c + 1] = training ? -kd * is * (sum_dy_xhat / count) : 0.0;
+        coef[3 * c + 2] = training ? -kd * (sum_dy / count) : 0.0;
+    }
+};
+
+/// Thread c, inference: mean and 1/sqrt(var + eps) from the running statistics.
+template <class T>
+struct channel_running_statistics {
+    const T* running_mean;
+    const T* running_var;
+    double* mean;
+    double* inv_std;
+    double eps;
+    SEQNET_HD void operator()(index_t c) const {
+        mean[c] = double(running_mean[c]);
+        inv_std[c] = 1.0 / std::sqrt(double(running_var[c]) + eps);
+    }
+};
+
+template <class T>
+struct batchnorm_input_gradient {
+    const T* x;
+    const T* dy;
+    T* dx;
+    const double* mean;
+    const double* coef;
+    index_t C, L;
+    SEQNET_HD void operator()(index_t i) const {
+        const index_t c = (i / L) % C;
+        const double* k = coef + 3 * c;
+        dx[i] = T(k[0] * double(dy[i]) + k[1] * (double(x[i]) - mean[c]) + k[2]);
+    }
+};
+
+}  // namespace gpu_kernels
+
+template <class T, gpu_device Dev>
+class batchnorm_layer<T, Dev> : public batchnorm_layer<T, cpu> {
+    using cpu_layer = batchnorm_layer<T, cpu>;
+    using memory = device_memory<Dev>;
+    template <class U>
+    using buffer = typename memory::template buffer<U>;
+
+public:
+    using device_type = Dev;
+
+    batchnorm_layer(const batchnorm_options& o, shape in) : cpu_layer(o, in) {
+        const auto C = static_cast<std::size_t>(in.channels);
+        running_mean_.resize(C);
+        running_var_.resize(C);
+        mean_.resize(C);
+        inv_std_.resize(C);
+        affine_.resize(2 * C);
+        coef_.resize(3 * C);
+        reset_running_statistics();
+    }
+
+    template <class F>
+    void visit_buffers(F&& f) {
+        f("running_mean", vec(running_mean_.data()));
+        f("running_var", vec(running_var_.data()));
+    }
+    void initialize(random_engine& rng, init scheme) {
+        cpu_layer::initialize(rng, scheme);  // gamma and beta, in the host copy the model initialises
+        reset_running_statistics();
+    }
+
+    void forward(context<Dev>& ctx, const_batch_view<T, Dev> x, batch_view<T, Dev> y, phase ph) {
+        using rt = gpu_runtime<Dev>;
+        const index_t N = x.batch, C = this->in_.channels, L = this->in_.length;
+        this->last_ = ph;
+        T* a = affine_.data();
+        T* b = affine_.data() + C;
+        if (ph == phase::training) {
+            const double count = double(N * L);
+            if (partial_.size() < static_cast<std::size_t>(2 * C * N)) partial_.resize(static_cast<std::size_t>(2 * C * N));
+            rt::for_each(ctx, C * N, gpu_kernels::channel_sample_sums<T>{x.data, nullptr, partial_.data(), N, C, L});
+            rt::for_each(ctx, C, gpu_kernels::channel_mean{partial_.data(), mean_.data(), N, count});
+            rt::for_each(ctx, C * N, gpu_kernels::channel_sample_sums<T>{x.data, mean_.data(), partial_.data(), N, C, L});
+            rt::for_each(ctx, C,
+                         gpu_kernels::channel_training_affine<T>{partial_.data(), mean_.data(), inv_std_.data(),
+                                                                  this->gamma_, this->beta_, running_mean_.data(),
+                                                                  running_var_.data(), a, b, N, count,
+                                                                  this->opts_.eps, this->opts_.momentum});
+        } else {
+            rt::for_each(ctx, C,
+                         gpu_kernels::channel_inference_affine<T>{this->gamma_, this->beta_, running_mean_.data(),
+                                                                   running_var_.data(), a, b, this->opts_.eps});
+        }
+        rt::for_each(ctx, x.size(), gpu_kernels::channel_affine_map<T>{x.data, y.data, a, b, C, L});
+    }
+
+    void backward(context<Dev>& ctx, const_batch_view<T, Dev> x, const_batch_view<T, Dev>, const_batch_view<T, Dev> dy,
+                  batch_view<T, Dev> dx, grad_mode mode) {
+        using rt = gpu_runtime<Dev>;
+        const index_t N = x.batch, C = this->in_.channels, L = this->in_.length;
+        const bool training = this->last_ == phase::training, params = mode == grad_mode::parameters;
+        if (!training)
+            rt::for_each(ctx, C, gpu_kernels::channel_running_statistics<T>{running_mean_.data(), running_var_.data(),
+                                                                             mean_.data(), inv_std_.data(), this->opts_.eps});
+        if (!training && !params) {  // a fixed affine map: dx = a dy
+            if (dx.empty()) return;
+            const T* a = affine_.data();
+            rt::for_each(ctx, C,
+                         gpu_kernels::channel_inference_affine<T>{this->gamma_, this->beta_, running_mean_.data(),
+                                                                   running_var_.data(), affine_.data(), affine_.data() + C,
+                                                                   this->opts_.eps});
+            rt::for_each(ctx, dy.size(), gpu_kernels::channel_affine_map<T>{dy.data, dx.data, a, nullptr, C, L});
+            return;
+        }
+        if (partial_.size() < static_cast<std::size_t>(2 * C * N)) partial_.resize(static_cast<std::size_t>(2 * C * N));
+        double* pdy = partial_.data();
+        double* pdyx = partial_.data() + C * N;
+        rt::for_each(ctx, C * N, gpu_kernels::channel_sample_gradient_sums<T>{x.data, dy.data, mean_.data(), pdy, pdyx, N, C, L});
+        rt::for_each(ctx, C,
+                     gpu_kernels::channel_gradient_coefficients<T>{pdy, pdyx, inv_std_.data(), this->gamma_,
+                                                                    params ? this->dgamma_ : nullptr, this->dbeta_,
+                                                                    coef_.data(), N, double(N * L), training});
+        if (dx.empty()) return;
+        rt::for_each(ctx, dy.size(),
+                     gpu_kernels::batchnorm_input_gradient<T>{x.data, dy.data, dx.data, mean_.data(), coef_.data(), C, L});
+    }
+
+private:
+    param_view<T> vec(T* p) const { return {p, {this->in_.channels, 1, 1}, 1}; }
+
+    void reset_running_statistics() {
+        const index_t C = this->in_.channels;
+        std::vector<T> zeros(static_cast<std::size_t>(C), T(0)), ones(static_cast<std::size_t>(C), T(1));
+        memory::upload(running_mean_.data(), zeros.data(), C);
+        memory::upload(running_var_.data(), ones.data(), C);
+    }
+
+    buffer<T> running_mean_, running_var_, affine_;
+    buffer<double> mean_, inv_std_, coef_, partial_;
+};
+
+}  // namespace seqnet

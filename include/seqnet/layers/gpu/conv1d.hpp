@@ -1,0 +1,33 @@
+// seqnet/layers/gpu/conv1d.hpp -- the 1-D convolution layer on a GPU device (backend/gpu/conv1d.hpp's
+// im2col and GEMMs). The same layer as layers/conv1d.hpp, with its padding, stride and dilation.
+#pragma once
+
+#include <seqnet/backend/gpu/conv1d.hpp>
+#include <seqnet/layers/conv1d.hpp>
+
+namespace seqnet {
+
+template <class T, gpu_device Dev>
+class conv1d_layer<T, Dev> : public conv1d_layer<T, cpu> {
+    using cpu_layer = conv1d_layer<T, cpu>;
+
+public:
+    using device_type = Dev;
+
+    conv1d_layer(const conv1d_options& o, shape in) : cpu_layer(o, in), engine_(this->geom_) {}
+
+    void forward(context<Dev>& ctx, const_batch_view<T, Dev> x, batch_view<T, Dev> y, phase) {
+        engine_.forward(ctx, x.data, this->w_, this->b_, y.data, x.batch);
+    }
+    void backward(context<Dev>& ctx, const_batch_view<T, Dev> x, const_batch_view<T, Dev>, const_batch_view<T, Dev> dy,
+                  batch_view<T, Dev> dx, grad_mode mode) {
+        const bool params = mode == grad_mode::parameters;
+        engine_.backward(ctx, x.data, this->w_, dy.data, params ? this->dw_ : nullptr, params ? this->db_ : nullptr,
+                         dx.data, dy.batch);
+    }
+
+private:
+    gpu_conv1d<T, Dev> engine_;
+};
+
+}  // namespace seqnet

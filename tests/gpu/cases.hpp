@@ -1,0 +1,217 @@
+// The GPU backend's test cases, written once for any gpu_device: each runs the same work on a CPU model
+// and on its copy on the device and records the relative difference (max |gpu - cpu| / max |cpu|).
+// tests/unit/gpu/ runs them on emulated_gpu under Catch2 (CI); tests/cuda/ runs them on cuda (a GPU
+// machine; skipped without one). No test framework here, so nvcc never sees Catch2.
+#pragma once
+
+#include <seqnet/gpu.hpp>
+#include <seqnet/seqnet.hpp>
+#include <seqnet/train/trainer.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace seqnet::gpu_test {
+
+struct outcome {
+    std::string name;
+    double relative_error;
+    double tolerance;
+    bool ok() const { return relative_error <= tolerance; }
+};
+
+struct report {
+    std::vector<outcome> outcomes;
+    void add(std::string name, double err, double tol = 1e-4) { outcomes.push_back({std::move(name), err, tol}); }
+};
+
+inline double relative_difference(const std::vector<float>& got, const std::vector<float>& want) {
+    if (got.size() != want.size()) return INFINITY;
+    double diff = 0, scale = 0;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        const double d = std::abs(double(got[i]) - double(want[i]));
+        diff = std::isnan(d) ? INFINITY : std::max(diff, d);
+        scale = std::max(scale, std::abs(double(want[i])));
+    }
+    return scale > 0 ? diff / scale : diff;
+}
+
+template <class Dev, class T>
+std::vector<T> to_host(const T* p, index_t n) {
+    std::vector<T> v(static_cast<std::size_t>(n));
+    device_memory<Dev>::download(v.data(), p, n);
+    return v;
+}
+
+template <class T>
+std::vector<T> from_view(const_batch_view<T> v) { return {v.data, v.data + v.size()}; }
+
+inline std::vector<float> random_values(std::size_t n, std::uint64_t seed, double lo = -1, double hi = 1) {
+    random_engine rng(seed);
+    std::vector<float> v(n);
+    for (auto& x : v) x = float(rng.uniform(lo, hi));
+    return v;
+}
+
+/// Random one-hot sequences, N x 4 x L.
+inline std::vector<float> random_one_hot(index_t batch, index_t length, std::uint64_t seed) {
+    random_engine rng(seed);
+    std::vector<float> v(static_cast<std::size_t>(batch * 4 * length), 0.0f);
+    for (index_t n = 0; n < batch; ++n)
+        for (index_t l = 0; l < length; ++l) v[static_cast<std::size_t>((n * 4 + rng.next() % 4) * length + l)] = 1.0f;
+    return v;
+}
+
+/// Forward (inference and training), backward (parameter and input gradients) and predict of `cpu_model`
+/// and of its copy on Dev, on the same random input and output gradient; then the copy's weights and
+/// running statistics brought back.
+template <class Dev, class Model>
+void compare_passes(context<Dev>& gctx, report& r, const std::string& name, std::uint64_t model_seed, index_t batch,
+                    std::uint64_t seed, bool one_hot = false) {
+    using T = typename Model::scalar_type;
+    using memory = device_memory<Dev>;
+    context<cpu> ctx;
+    Model cpu_model;
+    cpu_model.initialize(model_seed);
+    auto gpu_model = to_device<Dev>(cpu_model);
+    gpu_model.initialize(model_seed);  // the dropout layers' seeds: the same masks
+    copy_weights(cpu_model, gpu_model);
+    const shape in = cpu_model.input_shape(), out = cpu_model.output_shape();
+    const std::vector<T> x = one_hot ? random_one_hot(batch, in.length, seed)
+                                     : random_values(static_cast<std::size_t>(batch * in.size()), seed);
+    const std::vector<T> dy = random_values(static_cast<std::size_t>(batch * out.size()), seed + 1);
+    typename memory::template buffer<T> gx(x.size()), gdy(dy.size());
+    memory::upload(gx.data(), x.data(), static_cast<index_t>(x.size()));
+    memory::upload(gdy.data(), dy.data(), static_cast<index_t>(dy.size()));
+    const const_batch_view<T> cx{x.data(), batch, in}, cdy{dy.data(), batch, out};
+    const const_batch_view<T, Dev> dx_view{gx.data(), batch, in}, ddy{gdy.data(), batch, out};
+
+    for (phase ph : {phase::inference, phase::training}) {
+        const std::string pass = ph == phase::training ? " training" : " inference";
+        const auto want = from_view(cpu_model.forward(ctx, cx, ph));
+        const auto got_view = gpu_model.forward(gctx, dx_view, ph);
+        r.add(name + pass + " forward", relative_difference(to_host<Dev>(got_view.data, got_view.size()), want));
+
+        cpu_model.zero_grad();
+        gpu_model.zero_grad();
+        cpu_model.backward(ctx, cdy, grad_mode::parameters);
+        gpu_model.backward(gctx, ddy, grad_mode::parameters);
+        const auto cg = cpu_model.gradients();
+        const auto gg = gpu_model.gradients();
+        r.add(name + pass + " parameter gradients",
+              relative_difference(to_host<Dev>(gg.data(), static_cast<index_t>(gg.size())), {cg.begin(), cg.end()}));
+
+        const auto want_dx = from_view(cpu_model.backward(ctx, cdy, grad_mode::input_only));
+        const auto got_dx = gpu_model.backward(gctx, ddy, grad_mode::input_only);
+        r.add(name + pass + " input gradient", relative_difference(to_host<Dev>(got_dx.data, got_dx.size()), want_dx));
+    }
+    const auto want_p = from_view(cpu_model.predict(ctx, cx));
+    const auto got_p = gpu_model.predict(gctx, dx_view);
+    r.add(name + " predict", relative_difference(to_host<Dev>(got_p.data, got_p.size()), want_p));
+
+    // The running statistics moved the same way, and come back.
+    Model back = cpu_model;
+    back.initialize(99);
+    copy_weights(gpu_model, back);
+    std::vector<float> bw, cw;
+    back.visit_buffers([&](const std::string&, param_view<T> v) { bw.insert(bw.end(), v.data, v.data + v.size()); });
+    cpu_model.visit_buffers([&](const std::string&, param_view<T> v) { cw.insert(cw.end(), v.data, v.data + v.size()); });
+    const auto bp = back.parameters(), cp = cpu_model.parameters();
+    r.add(name + " weights copied back", relative_difference({bp.begin(), bp.end()}, {cp.begin(), cp.end()}), 0.0);
+    r.add(name + " buffers copied back", relative_difference(bw, cw));
+}
+
+// Each layer in a small model of its own, and whole models of each family.
+using conv_valid = basic_sequential<float, cpu, input<40>, conv1d<6, 5>>;
+using conv_same_strided = basic_sequential<float, cpu, input<41>, conv1d<5, 4, same, 2, 1, false>>;
+using conv_dilated_padded = basic_sequential<float, cpu, input<30, 3>, conv1d<7, 3, pad(2, 1), 1, 3>>;
+using dense_only = basic_sequential<float, cpu, input<1, 12>, dense<5>>;
+using pooling = basic_sequential<float, cpu, input<23, 3>, maxpool<3, 2>, maxpool<2>>;
+using global_pool = basic_sequential<float, cpu, input<17, 5>, global_maxpool>;
+using normalised = basic_sequential<float, cpu, input<11, 6>, batchnorm>;
+using activations = basic_sequential<float, cpu, input<9, 5>, relu, sigmoid, softmax>;
+using dropped = basic_sequential<float, cpu, input<9, 5>, dropout<0.4>, flatten, dense<3>>;
+using basset_like = basic_sequential<float, cpu, input<64>, conv1d<10, 7, same>, batchnorm, relu, maxpool<3, 1>,
+                                     conv1d<8, 5>, batchnorm, relu, maxpool<4>, flatten, dense<12>, batchnorm, relu,
+                                     dropout<0.3>, dense<3>, sigmoid>;
+using deepbind_like = basic_sequential<float, cpu, input<50>, conv1d<8, 9>, relu, global_maxpool, dense<6>, relu,
+                                       dense<2>>;
+
+template <class Dev>
+void layer_cases(context<Dev>& gctx, report& r) {
+    compare_passes<Dev, conv_valid>(gctx, r, "conv1d valid", 1, 3, 10, true);
+    compare_passes<Dev, conv_same_strided>(gctx, r, "conv1d same stride 2 no bias", 2, 2, 11, true);
+    compare_passes<Dev, conv_dilated_padded>(gctx, r, "conv1d dilated padded", 3, 3, 12);
+    compare_passes<Dev, dense_only>(gctx, r, "dense", 4, 5, 13);
+    compare_passes<Dev, pooling>(gctx, r, "maxpool", 5, 2, 14);
+    compare_passes<Dev, global_pool>(gctx, r, "global_maxpool", 6, 3, 15);
+    compare_passes<Dev, normalised>(gctx, r, "batchnorm", 7, 4, 16);
+    compare_passes<Dev, activations>(gctx, r, "relu sigmoid softmax", 8, 2, 17);
+    compare_passes<Dev, dropped>(gctx, r, "dropout", 9, 4, 18);
+}
+
+/// A labelled set of random sequences: task t is "contains the t-th k-mer"; some labels missing.
+inline dataset labelled_set(index_t n, std::uint64_t seed) {
+    const char* kmers[3] = {"GATA", "CACGTG", "CCAAT"};
+    dataset d(64, {"gata", "ebox", "ccaat"});
+    random_engine rng(seed);
+    for (index_t i = 0; i < n; ++i) {
+        std::string s(64, 'A');
+        for (auto& c : s) c = "ACGT"[rng.next() % 4];
+        for (int t = 0; t < 3; ++t)
+            if (rng.next() % 2) s.replace(2 + rng.next() % 50, std::string(kmers[t]).size(), kmers[t]);
+        float labels[3];
+        for (int t = 0; t < 3; ++t) labels[t] = s.find(kmers[t]) != std::string::npos ? 1.0f : 0.0f;
+        if (i % 11 == 0) labels[1] = missing_label;
+        d.add("s" + std::to_string(i), s, labels);
+    }
+    return d;
+}
+
+/// The trainer on the device against the trainer on the CPU: the same batches, dropout masks, losses and
+/// optimiser steps give the same weights.
+template <class Dev>
+void training_cases(context<Dev>& gctx, report& r) {
+    // No bias before a batch norm: its true gradient is 0, and Adam turns float noise there into full
+    // steps of either sign, which no two summation orders share.
+    using logits_model = basic_sequential<float, cpu, input<64>, conv1d<10, 7, same, 1, 1, false>, batchnorm, relu,
+                                          maxpool<3, 1>, conv1d<8, 5, valid, 1, 1, false>, batchnorm, relu, maxpool<4>,
+                                          flatten, dense<12, false>, batchnorm, relu, dropout<0.3>, dense<3>>;
+    const dataset train_set = labelled_set(96, 5), valid_set = labelled_set(40, 6);
+    train_options adam_run{.epochs = 2, .batch = 16, .lr = 1e-3, .clip_norm = 1.0, .l2 = 1e-4, .patience = 0,
+                           .reverse_complement = true};
+    adam_run.frozen = {"0.weight[2,4]"};
+    train_options sgd_run{.epochs = 2, .batch = 16, .optimizer = optimizer_kind::sgd, .lr = 0.05, .momentum = 0.9,
+                          .l1 = 1e-4, .patience = 0};
+    int run = 0;
+    for (train_options o : {adam_run, sgd_run}) {
+        o.progress = progress_mode::never;
+        const std::string name = run++ == 0 ? "training (adam, l2, clipping, frozen rows)" : "training (sgd, momentum, l1)";
+        context<cpu> ctx;
+        logits_model cpu_model;
+        cpu_model.initialize(41);
+        auto gpu_model = to_device<Dev>(cpu_model);
+        gpu_model.initialize(41);
+        copy_weights(cpu_model, gpu_model);
+        const auto want = train(cpu_model, ctx, train_set, &valid_set, o);
+        const auto got = train(gpu_model, gctx, train_set, &valid_set, o);
+        std::vector<float> want_loss, got_loss;
+        for (const auto& e : want.epochs) want_loss.push_back(float(e.valid_loss));
+        for (const auto& e : got.epochs) got_loss.push_back(float(e.valid_loss));
+        r.add(name + ": validation losses", relative_difference(got_loss, want_loss));
+        const auto cp = cpu_model.parameters();
+        const auto gp = gpu_model.parameters();
+        r.add(name + ": trained weights",
+              relative_difference(to_host<Dev>(gp.data(), static_cast<index_t>(gp.size())), {cp.begin(), cp.end()}));
+    }
+}
+
+template <class Dev>
+void model_cases(context<Dev>& gctx, report& r) {
+    compare_passes<Dev, basset_like>(gctx, r, "basset-like", 21, 6, 30, true);
+    compare_passes<Dev, deepbind_like>(gctx, r, "deepbind-like", 22, 5, 31, true);
+}
+
+}  // namespace seqnet::gpu_test
