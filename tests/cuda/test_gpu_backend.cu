@@ -18,6 +18,7 @@ int main() {
     gpu_test::layer_cases(ctx, r);
     gpu_test::model_cases(ctx, r);
     gpu_test::training_cases(ctx, r);
+    gpu_test::attribution_cases(ctx, r);
     int failures = 0;
     for (const auto& o : r.outcomes) {
         std::printf("%-60s %10.3g  %s\n", o.name.c_str(), o.relative_error, o.ok() ? "ok" : "FAILED");

@@ -208,6 +208,41 @@ void training_cases(context<Dev>& gctx, report& r) {
     }
 }
 
+inline std::vector<float> values_of(const xt::xtensor<float, 3>& a) { return {a.data(), a.data() + a.size()}; }
+
+/// Saliency, gradient x input and integrated gradients of a model on the device against the same
+/// methods on its CPU twin.
+template <class Dev, class Model>
+void compare_attributions(context<Dev>& gctx, report& r, const std::string& name, std::uint64_t model_seed) {
+    context<cpu> ctx;
+    Model cpu_model;
+    cpu_model.initialize(model_seed);
+    auto gpu_model = to_device<Dev>(cpu_model);
+    const index_t N = 5, L = cpu_model.input_shape().length;
+    const auto v = random_one_hot(N, L, model_seed + 7);
+    xt::xtensor<float, 3> x = xt::xtensor<float, 3>::from_shape({std::size_t(N), std::size_t(4), std::size_t(L)});
+    std::copy(v.begin(), v.end(), x.begin());
+    const saliency_options so{.correct_one_hot = true, .batch = 2};
+    r.add(name + " saliency", relative_difference(values_of(saliency(gpu_model, gctx, x, {}, so)),
+                                                  values_of(saliency(cpu_model, ctx, x, {}, so))));
+    r.add(name + " gradient x input", relative_difference(values_of(gradient_x_input(gpu_model, gctx, x, {}, so)),
+                                                          values_of(gradient_x_input(cpu_model, ctx, x, {}, so))));
+    integrated_gradients_options io;
+    io.baseline.kind = reference_kind::shuffle;
+    io.baseline.count = 2;
+    io.steps = 12;
+    io.batch = 7;
+    const auto want = integrated_gradients(cpu_model, ctx, x, {}, io);
+    const auto got = integrated_gradients(gpu_model, gctx, x, {}, io);
+    r.add(name + " integrated gradients", relative_difference(values_of(got.scores), values_of(want.scores)));
+}
+
+template <class Dev>
+void attribution_cases(context<Dev>& gctx, report& r) {
+    compare_attributions<Dev, basset_like>(gctx, r, "basset-like", 51);
+    compare_attributions<Dev, deepbind_like>(gctx, r, "deepbind-like", 52);
+}
+
 template <class Dev>
 void model_cases(context<Dev>& gctx, report& r) {
     compare_passes<Dev, basset_like>(gctx, r, "basset-like", 21, 6, 30, true);

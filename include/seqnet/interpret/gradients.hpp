@@ -1,7 +1,12 @@
 // seqnet/interpret/gradients.hpp -- the gradient of a target with respect to the input, for a batch:
 // the one backward pass that saliency, gradient x input and integrated gradients share.
+//
+// Inputs and results are host memory whatever the model's device: on a GPU the batch is uploaded, the
+// target's values and seeds are computed on the host from the downloaded outputs (N x outputs values),
+// and the input gradient is downloaded (backend/host_staging.hpp). On the CPU nothing is copied.
 #pragma once
 
+#include <seqnet/backend/host_staging.hpp>
 #include <seqnet/interpret/target.hpp>
 
 #include <xtensor/xtensor.hpp>
@@ -23,7 +28,7 @@ struct skip_head_rule {
     template <class Ctx, class Step>
     void operator()(Ctx& ctx, Step& s) {
         if (s.index == head) {
-            std::memcpy(s.d_input.data, s.d_output.data, static_cast<std::size_t>(s.d_output.size()) * sizeof(*s.d_output.data));
+            device_memory<typename Ctx::device_type>::copy(s.d_input.data, s.d_output.data, s.d_output.size());
             return;
         }
         inner(ctx, s);
@@ -31,38 +36,50 @@ struct skip_head_rule {
 };
 
 /// Scratch of the gradient pass, kept between chunks so that steady state allocates nothing.
-template <class T>
+template <class T, class Dev = cpu>
 struct gradient_workspace {
     std::vector<T> seed;
+    host_staging<T, Dev> input, seeds, outputs, gradient;
 };
 
 /// For the `x.batch` samples of x: grad = df/dx (same shape as x) and values[n] = f(x_n). Runs one
 /// inference-mode forward pass and one input-only backward pass of the model.
-template <interpretable_model Model, class T = typename Model::scalar_type>
-void target_gradient(Model& model, context<cpu>& ctx, std::type_identity_t<const_batch_view<T>> x, const target_function<T>& f,
-                     T* grad, double* values, gradient_workspace<T>& ws) {
-    model.forward(ctx, x, phase::inference);
-    const auto z = model.activation(f.depth());
+template <interpretable_model Model, class T = typename Model::scalar_type, class Dev = typename Model::device_type>
+void target_gradient(Model& model, context<Dev>& ctx, std::type_identity_t<const_batch_view<T>> x, const target_function<T>& f,
+                     T* grad, double* values, gradient_workspace<T, Dev>& ws) {
+    model.forward(ctx, {ws.input.upload(x.data, x.size()), x.batch, x.sample}, phase::inference);
+    const auto zd = model.activation(f.depth());
+    const T* z = ws.outputs.download(zd.data, zd.size());
     const index_t out = model.output_shape().size();
     ws.seed.resize(static_cast<std::size_t>(x.batch * out));
     for (index_t n = 0; n < x.batch; ++n) {
-        const T* zn = z.data + n * f.width();
+        const T* zn = z + n * f.width();
         if (values) values[n] = f.value(zn);
         f.seed(zn, ws.seed.data() + n * out);
     }
     const std::size_t head = f.skips_head(model.depth()) ? model.depth() - 1 : model.depth();
-    auto dx = model.backward_with(ctx, const_batch_view<T>{ws.seed.data(), x.batch, model.output_shape()},
+    auto dx = model.backward_with(ctx,
+                                  const_batch_view<T, Dev>{ws.seeds.upload(ws.seed.data(), x.batch * out), x.batch,
+                                                           model.output_shape()},
                                   skip_head_rule<gradient_rule>{head, gradient_rule{grad_mode::input_only}});
-    std::copy(dx.data, dx.data + dx.size(), grad);
+    const T* g = ws.gradient.download(dx.data, dx.size());
+    std::copy(g, g + dx.size(), grad);
 }
 
 /// f(x_n) for every sample: one inference-mode forward pass.
-template <interpretable_model Model, class T = typename Model::scalar_type>
-void target_values(Model& model, context<cpu>& ctx, std::type_identity_t<const_batch_view<T>> x, const target_function<T>& f,
+template <interpretable_model Model, class T = typename Model::scalar_type, class Dev = typename Model::device_type>
+void target_values(Model& model, context<Dev>& ctx, std::type_identity_t<const_batch_view<T>> x, const target_function<T>& f,
+                   double* values, gradient_workspace<T, Dev>& ws) {
+    model.forward(ctx, {ws.input.upload(x.data, x.size()), x.batch, x.sample}, phase::inference);
+    const auto zd = model.activation(f.depth());
+    const T* z = ws.outputs.download(zd.data, zd.size());
+    for (index_t n = 0; n < x.batch; ++n) values[n] = f.value(z + n * f.width());
+}
+template <interpretable_model Model, class T = typename Model::scalar_type, class Dev = typename Model::device_type>
+void target_values(Model& model, context<Dev>& ctx, std::type_identity_t<const_batch_view<T>> x, const target_function<T>& f,
                    double* values) {
-    model.forward(ctx, x, phase::inference);
-    const auto z = model.activation(f.depth());
-    for (index_t n = 0; n < x.batch; ++n) values[n] = f.value(z.data + n * f.width());
+    gradient_workspace<T, Dev> ws;
+    target_values(model, ctx, x, f, values, ws);
 }
 
 /// Subtracts, at every position, the mean over the channels (the one-hot gradient correction of

@@ -13,7 +13,8 @@
 // Completeness: sum IG = f(x) - f(x0) for the exact integral; the result reports the error of the
 // quadrature per sequence. For ReLU and max-pool networks the gradient is piecewise constant along
 // the path, so the error falls roughly as 1/m. Path points of several sequences and references are
-// batched through the model together, `batch` at a time.
+// batched through the model together, `batch` at a time. A model on a GPU runs the passes there; the
+// path points are built and the gradients summed on the host (each chunk goes up and comes back).
 #pragma once
 
 #include <seqnet/interpret/affine_prefix.hpp>
@@ -91,8 +92,10 @@ struct integrated_gradients_options {
 
 /// Integrated gradients of target `t` for every sequence of x (N x C x L).
 template <interpretable_model Model, class T = typename Model::scalar_type>
-attribution_result<T> integrated_gradients(Model& model, context<cpu>& ctx, const xt::xtensor<T, 3>& x,
-                                           const target& t = {}, const integrated_gradients_options& o = {}) {
+attribution_result<T> integrated_gradients(Model& model, context<typename Model::device_type>& ctx,
+                                           const xt::xtensor<T, 3>& x, const target& t = {},
+                                           const integrated_gradients_options& o = {}) {
+    using Dev = typename Model::device_type;
     detail::expect_model_input(model, x, "integrated gradients");
     if (o.batch < 1) throw argument_error("integrated gradients: batch must be at least 1");
     const quadrature q = make_quadrature(o.rule, o.steps);
@@ -120,20 +123,24 @@ attribution_result<T> integrated_gradients(Model& model, context<cpu>& ctx, cons
     std::vector<T> ends(static_cast<std::size_t>(group * (1 + R) * S));
     std::vector<T> h_ends(static_cast<std::size_t>(group * (1 + R) * H)), sums(static_cast<std::size_t>(group * R * H));
     std::vector<T> points(static_cast<std::size_t>(o.batch * H)), seed, input_sums(static_cast<std::size_t>(group * R * S));
+    // Inputs up to the model's device and results back (nothing is copied on the CPU).
+    host_staging<T, Dev> up_ends, up_points, up_seed, up_sums, down_z, down_h, down_g;
     for (index_t n0 = 0; n0 < N; n0 += group) {
         const index_t count = std::min(group, N - n0), pairs = count * R;
         std::copy(x.data() + n0 * S, x.data() + (n0 + count) * S, ends.begin());
         T* refs = ends.data() + count * S;  // pair = i * R + k
         for (index_t i = 0; i < count; ++i) make_references(x.data() + (n0 + i) * S, n0 + i, s, o.baseline, refs + i * R * S);
         const index_t rows = count + pairs;
-        model.forward(ctx, const_batch_view<T>{ends.data(), rows, s}, phase::inference);
-        const auto z = model.activation(f.depth()), h = model.activation(p);
+        model.forward(ctx, {up_ends.upload(ends.data(), rows * S), rows, s}, phase::inference);
+        const auto zd = model.activation(f.depth()), hd = model.activation(p);
+        const T* z = down_z.download(zd.data, zd.size());
+        const T* h = down_h.download(hd.data, rows * H);
         for (index_t j = 0; j < rows; ++j) {
-            const double v = f.value(z.data + j * f.width());
+            const double v = f.value(z + j * f.width());
             if (j < count) f_input[static_cast<std::size_t>(n0 + j)] = v;
             else f_reference[static_cast<std::size_t>(n0 + (j - count) / R)] += v / double(R);
         }
-        std::copy(h.data, h.data + rows * H, h_ends.begin());
+        std::copy(h, h + rows * H, h_ends.begin());
         const T* hx = h_ends.data();              // count x H
         const T* hr = h_ends.data() + count * H;  // pairs x H
 
@@ -149,19 +156,21 @@ attribution_result<T> integrated_gradients(Model& model, context<cpu>& ctx, cons
                 T* out = points.data() + j * H;
                 for (index_t e = 0; e < H; ++e) out[e] = re[e] + a * (xe[e] - re[e]);
             }
-            model.forward(ctx, const_batch_view<T>{points.data(), b, hs}, phase::inference, {p, model.depth()});
-            const auto zp = model.activation(f.depth());
+            model.forward(ctx, {up_points.upload(points.data(), b * H), b, hs}, phase::inference, {p, model.depth()});
+            const auto zpd = model.activation(f.depth());
+            const T* zp = down_z.download(zpd.data, zpd.size());
             const index_t out = model.output_shape().size();
             seed.resize(static_cast<std::size_t>(b * out));
-            for (index_t j = 0; j < b; ++j) f.seed(zp.data + j * f.width(), seed.data() + j * out);
-            const auto g = model.backward_with(ctx, const_batch_view<T>{seed.data(), b, model.output_shape()},
-                                               skip_head_rule<gradient_rule>{head, gradient_rule{grad_mode::input_only}},
-                                               true, {p, model.depth()});
+            for (index_t j = 0; j < b; ++j) f.seed(zp + j * f.width(), seed.data() + j * out);
+            const auto gd = model.backward_with(ctx, {up_seed.upload(seed.data(), b * out), b, model.output_shape()},
+                                                skip_head_rule<gradient_rule>{head, gradient_rule{grad_mode::input_only}},
+                                                true, {p, model.depth()});
+            const T* g = down_g.download(gd.data, b * H);
             for (index_t j = 0; j < b; ++j) {
                 const index_t pair = (p0 + j) / run, step = (p0 + j) % run;
                 const T w = T(q.weights[static_cast<std::size_t>(step)]);
                 T* acc = sums.data() + pair * H;
-                const T* gj = g.data + j * H;
+                const T* gj = g + j * H;
                 for (index_t e = 0; e < H; ++e) acc[e] += w * gj[e];
             }
         }
@@ -170,10 +179,11 @@ attribution_result<T> integrated_gradients(Model& model, context<cpu>& ctx, cons
         // the map is the same everywhere) and its input-only backward pass.
         T* grad = sums.data();
         if (p > 0) {
-            model.forward(ctx, const_batch_view<T>{refs, pairs, s}, phase::inference, {0, p});
-            const auto g = model.backward_with(ctx, const_batch_view<T>{sums.data(), pairs, hs},
-                                               gradient_rule{grad_mode::input_only}, true, {0, p});
-            std::copy(g.data, g.data + pairs * S, input_sums.begin());
+            model.forward(ctx, {up_ends.upload(refs, pairs * S), pairs, s}, phase::inference, {0, p});
+            const auto gd = model.backward_with(ctx, {up_sums.upload(sums.data(), pairs * H), pairs, hs},
+                                                gradient_rule{grad_mode::input_only}, true, {0, p});
+            const T* g = down_g.download(gd.data, pairs * S);
+            std::copy(g, g + pairs * S, input_sums.begin());
             grad = input_sums.data();
         }
         if (o.correct_one_hot) centre_channels(grad, pairs, s);  // linear: commutes with the sum

@@ -19,7 +19,7 @@
 // step run on the device (train/gpu/optimizers.hpp).
 #pragma once
 
-#include <seqnet/backend/device_memory.hpp>
+#include <seqnet/backend/host_staging.hpp>
 
 #include <seqnet/data/dataset.hpp>
 #include <seqnet/layers/activations.hpp>
@@ -150,35 +150,6 @@ inline void gather_batch(const dataset& d, std::span<const index_t> rows, const 
     }
 }
 
-/// Host values in and out of a model's device: on the CPU, the host pointers themselves (no copy); on a
-/// GPU, copies through device buffers that only grow.
-template <class Dev>
-class staging {
-public:
-    const float* upload(const float* host, index_t n) {
-        if constexpr (std::same_as<Dev, cpu>) {
-            return host;
-        } else {
-            if (in_.size() < static_cast<std::size_t>(n)) in_.resize(static_cast<std::size_t>(n));
-            device_memory<Dev>::upload(in_.data(), host, n);
-            return in_.data();
-        }
-    }
-    const float* download(const float* device, index_t n) {
-        if constexpr (std::same_as<Dev, cpu>) {
-            return device;
-        } else {
-            if (out_.size() < static_cast<std::size_t>(n)) out_.resize(static_cast<std::size_t>(n));
-            device_memory<Dev>::download(out_.data(), device, n);
-            return out_.data();
-        }
-    }
-
-private:
-    typename device_memory<Dev>::template buffer<float> in_;
-    std::vector<float> out_;
-};
-
 }  // namespace detail
 
 /// Raw model outputs for every sequence of `data` (N x outputs, row-major), by the fused inference path.
@@ -190,7 +161,7 @@ std::vector<float> model_outputs(Model& model, context<typename Model::device_ty
                           " bases; the model takes " + to_string(model.input_shape()));
     const index_t row = model.output_shape().size();
     std::vector<float> out(static_cast<std::size_t>(data.size() * row));
-    detail::staging<typename Model::device_type> io;
+    host_staging<float, typename Model::device_type> io;
     for (index_t b = 0; b < data.size(); b += batch) {
         const index_t n = std::min(batch, data.size() - b);
         const shape in{4, data.length()};
@@ -324,7 +295,7 @@ train_report train(Model& model, context<typename Model::device_type>& ctx, cons
     std::vector<float> x(static_cast<std::size_t>(B * in.size())), y(static_cast<std::size_t>(B * T)),
         grad(static_cast<std::size_t>(B * row)), scratch;
     std::vector<std::uint8_t> flip;
-    detail::staging<Dev> io;
+    host_staging<float, Dev> io;
     random_engine rng(mix64(o.seed) ^ 0x7a11);
 
     progress_bar bar(o.progress);

@@ -36,3 +36,10 @@ TEST_CASE("emulated GPU: training matches the CPU backend", "[gpu]") {
     seqnet::gpu_test::training_cases(ctx, r);
     check_all(r);
 }
+
+TEST_CASE("emulated GPU: saliency and integrated gradients match the CPU backend", "[gpu]") {
+    seqnet::context<seqnet::emulated_gpu> ctx;
+    seqnet::gpu_test::report r;
+    seqnet::gpu_test::attribution_cases(ctx, r);
+    check_all(r);
+}
