@@ -116,11 +116,15 @@ gradcheck_report gradcheck(L& layer, const gradcheck_options& o = {}) {
     return rep;
 }
 
-/// The same check for a whole model (any differentiable_model with parameters() and gradients()).
+/// The same check for a whole model (any differentiable_model with parameters() and gradients()), on
+/// the CPU or on the emulated GPU (whose memory the host reads).
 template <class Model>
 gradcheck_report gradcheck_model(Model& model, const gradcheck_options& o = {}) {
     using T = typename Model::scalar_type;
-    context<cpu> ctx(1);
+    using Dev = typename Model::device_type;
+    static_assert(!std::same_as<Dev, cuda>, "gradcheck_model reads parameters on the host: check a CPU or "
+                                            "emulated_gpu model");
+    context<Dev> ctx{};
     random_engine rng(o.seed);
     const shape in = model.input_shape(), out = model.output_shape();
     for (auto& p : model.parameters()) p = T(rng.uniform(-1.0, 1.0));
@@ -128,7 +132,7 @@ gradcheck_report gradcheck_model(Model& model, const gradcheck_options& o = {}) 
     for (auto& v : x) v = T(rng.uniform(-o.input_scale, o.input_scale));
     aligned_buffer<T> r(static_cast<std::size_t>(o.batch * out.size()));
     for (auto& v : r) v = T(rng.uniform(-1.0, 1.0));
-    const_batch_view<T> xv{x.data(), o.batch, in};
+    const_batch_view<T, Dev> xv{x.data(), o.batch, in};
 
     auto score = [&]() {
         auto y = model.forward(ctx, xv, o.mode);
@@ -149,7 +153,7 @@ gradcheck_report gradcheck_model(Model& model, const gradcheck_options& o = {}) 
     std::vector<double> a, n;
     score();
     model.zero_grad();
-    model.backward(ctx, const_batch_view<T>{r.data(), o.batch, out}, grad_mode::parameters);
+    model.backward(ctx, const_batch_view<T, Dev>{r.data(), o.batch, out}, grad_mode::parameters);
     for (auto g : model.gradients()) a.push_back(g);
     for (auto& p : model.parameters()) n.push_back(numeric(p));
     rep.parameter_error = detail::relative_error(a, n);
@@ -157,7 +161,7 @@ gradcheck_report gradcheck_model(Model& model, const gradcheck_options& o = {}) 
     a.clear();
     n.clear();
     score();
-    auto dx = model.backward(ctx, const_batch_view<T>{r.data(), o.batch, out}, grad_mode::input_only);
+    auto dx = model.backward(ctx, const_batch_view<T, Dev>{r.data(), o.batch, out}, grad_mode::input_only);
     for (index_t i = 0; i < dx.size(); ++i) a.push_back(dx.data[i]);
     for (auto& v : x) n.push_back(numeric(v));
     rep.input_error = detail::relative_error(a, n);
