@@ -295,7 +295,7 @@ train_report train(Model& model, context<typename Model::device_type>& ctx, cons
     std::vector<float> x(static_cast<std::size_t>(B * in.size())), y(static_cast<std::size_t>(B * T)),
         grad(static_cast<std::size_t>(B * row)), scratch;
     std::vector<std::uint8_t> flip;
-    host_staging<float, Dev> io;
+    host_staging<float, Dev> io, seed;  // batch and outputs; the outputs' gradient
     random_engine rng(mix64(o.seed) ^ 0x7a11);
 
     progress_bar bar(o.progress);
@@ -324,7 +324,7 @@ train_report train(Model& model, context<typename Model::device_type>& ctx, cons
             const double batch_loss = loss<float>(o.loss, {io.download(out.data, out.size()), m}, {y.data(), m},
                                                   {grad.data(), m}, static_cast<std::size_t>(row), scratch, o.pos_weight);
             model.zero_grad();
-            model.backward(ctx, const_batch_view<float, Dev>{io.upload(grad.data(), n * row), n, model.output_shape()},
+            model.backward(ctx, const_batch_view<float, Dev>{seed.upload(grad.data(), n * row), n, model.output_shape()},
                            grad_mode::parameters);
             auto params = model.parameters();
             auto grads = model.gradients();

@@ -6,7 +6,12 @@
 
 namespace {
 
-void check_all(const seqnet::gpu_test::report& r) {
+/// Runs one family of tests/gpu/cases.hpp on the emulated GPU and checks every outcome.
+template <class Cases>
+void run_cases(Cases&& cases) {
+    seqnet::context<seqnet::emulated_gpu> ctx;
+    seqnet::gpu_test::report r;
+    cases(ctx, r);
     REQUIRE(!r.outcomes.empty());
     for (const auto& o : r.outcomes) {
         INFO(o.name << ": relative difference " << o.relative_error << " (tolerance " << o.tolerance << ")");
@@ -17,31 +22,19 @@ void check_all(const seqnet::gpu_test::report& r) {
 }  // namespace
 
 TEST_CASE("emulated GPU: every layer matches the CPU backend", "[gpu]") {
-    seqnet::context<seqnet::emulated_gpu> ctx;
-    seqnet::gpu_test::report r;
-    seqnet::gpu_test::layer_cases(ctx, r);
-    check_all(r);
+    run_cases([](auto& ctx, auto& r) { seqnet::gpu_test::layer_cases(ctx, r); });
 }
 
 TEST_CASE("emulated GPU: whole models match the CPU backend", "[gpu]") {
-    seqnet::context<seqnet::emulated_gpu> ctx;
-    seqnet::gpu_test::report r;
-    seqnet::gpu_test::model_cases(ctx, r);
-    check_all(r);
+    run_cases([](auto& ctx, auto& r) { seqnet::gpu_test::model_cases(ctx, r); });
 }
 
 TEST_CASE("emulated GPU: training matches the CPU backend", "[gpu]") {
-    seqnet::context<seqnet::emulated_gpu> ctx;
-    seqnet::gpu_test::report r;
-    seqnet::gpu_test::training_cases(ctx, r);
-    check_all(r);
+    run_cases([](auto& ctx, auto& r) { seqnet::gpu_test::training_cases(ctx, r); });
 }
 
 TEST_CASE("emulated GPU: saliency and integrated gradients match the CPU backend", "[gpu]") {
-    seqnet::context<seqnet::emulated_gpu> ctx;
-    seqnet::gpu_test::report r;
-    seqnet::gpu_test::attribution_cases(ctx, r);
-    check_all(r);
+    run_cases([](auto& ctx, auto& r) { seqnet::gpu_test::attribution_cases(ctx, r); });
 }
 
 TEST_CASE("emulated GPU: model gradients match finite differences", "[gpu][gradcheck]") {

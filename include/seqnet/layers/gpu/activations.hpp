@@ -73,36 +73,40 @@ struct softmax_backward {
 
 }  // namespace gpu_kernels
 
-template <class T, gpu_device Dev>
-class relu_layer<T, Dev> : public relu_layer<T, cpu> {
+/// An activation applied value by value: Forward{x, y} and Backward{y, dy, dx} kernels over a CPU
+/// layer's shapes.
+template <class CpuLayer, class Dev, class Forward, class Backward>
+class gpu_elementwise_layer : public CpuLayer {
+    using T = typename CpuLayer::scalar_type;
+
 public:
     using device_type = Dev;
-    using relu_layer<T, cpu>::relu_layer;
+    using CpuLayer::CpuLayer;
 
     void forward(context<Dev>& ctx, const_batch_view<T, Dev> x, batch_view<T, Dev> y, phase) {
-        gpu_runtime<Dev>::for_each(ctx, x.size(), gpu_kernels::relu_forward<T>{x.data, y.data});
+        gpu_runtime<Dev>::for_each(ctx, x.size(), Forward{x.data, y.data});
     }
     void backward(context<Dev>& ctx, const_batch_view<T, Dev>, const_batch_view<T, Dev> y,
                   const_batch_view<T, Dev> dy, batch_view<T, Dev> dx, grad_mode) {
         if (dx.empty()) return;
-        gpu_runtime<Dev>::for_each(ctx, y.size(), gpu_kernels::relu_backward<T>{y.data, dy.data, dx.data});
+        gpu_runtime<Dev>::for_each(ctx, y.size(), Backward{y.data, dy.data, dx.data});
     }
 };
 
 template <class T, gpu_device Dev>
-class sigmoid_layer<T, Dev> : public sigmoid_layer<T, cpu> {
+class relu_layer<T, Dev>
+    : public gpu_elementwise_layer<relu_layer<T, cpu>, Dev, gpu_kernels::relu_forward<T>, gpu_kernels::relu_backward<T>> {
 public:
-    using device_type = Dev;
-    using sigmoid_layer<T, cpu>::sigmoid_layer;
+    using gpu_elementwise_layer<relu_layer<T, cpu>, Dev, gpu_kernels::relu_forward<T>,
+                                gpu_kernels::relu_backward<T>>::gpu_elementwise_layer;
+};
 
-    void forward(context<Dev>& ctx, const_batch_view<T, Dev> x, batch_view<T, Dev> y, phase) {
-        gpu_runtime<Dev>::for_each(ctx, x.size(), gpu_kernels::sigmoid_forward<T>{x.data, y.data});
-    }
-    void backward(context<Dev>& ctx, const_batch_view<T, Dev>, const_batch_view<T, Dev> y,
-                  const_batch_view<T, Dev> dy, batch_view<T, Dev> dx, grad_mode) {
-        if (dx.empty()) return;
-        gpu_runtime<Dev>::for_each(ctx, y.size(), gpu_kernels::sigmoid_backward<T>{y.data, dy.data, dx.data});
-    }
+template <class T, gpu_device Dev>
+class sigmoid_layer<T, Dev> : public gpu_elementwise_layer<sigmoid_layer<T, cpu>, Dev, gpu_kernels::sigmoid_forward<T>,
+                                                           gpu_kernels::sigmoid_backward<T>> {
+public:
+    using gpu_elementwise_layer<sigmoid_layer<T, cpu>, Dev, gpu_kernels::sigmoid_forward<T>,
+                                gpu_kernels::sigmoid_backward<T>>::gpu_elementwise_layer;
 };
 
 template <class T, gpu_device Dev>

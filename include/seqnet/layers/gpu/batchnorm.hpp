@@ -234,7 +234,7 @@ public:
         T* b = affine_.data() + C;
         if (ph == phase::training) {
             const double count = double(N * L);
-            if (partial_.size() < static_cast<std::size_t>(2 * C * N)) partial_.resize(static_cast<std::size_t>(2 * C * N));
+            reserve_partials(C * N);
             rt::for_each(ctx, C * N, gpu_kernels::channel_sample_sums<T>{x.data, nullptr, partial_.data(), N, C, L});
             rt::for_each(ctx, C, gpu_kernels::channel_mean{partial_.data(), mean_.data(), N, count});
             rt::for_each(ctx, C * N, gpu_kernels::channel_sample_sums<T>{x.data, mean_.data(), partial_.data(), N, C, L});
@@ -244,9 +244,7 @@ public:
                                                                   running_var_.data(), a, b, N, count,
                                                                   this->opts_.eps, this->opts_.momentum});
         } else {
-            rt::for_each(ctx, C,
-                         gpu_kernels::channel_inference_affine<T>{this->gamma_, this->beta_, running_mean_.data(),
-                                                                   running_var_.data(), a, b, this->opts_.eps});
+            compute_inference_affine(ctx);
         }
         rt::for_each(ctx, x.size(), gpu_kernels::channel_affine_map<T>{x.data, y.data, a, b, C, L});
     }
@@ -256,20 +254,16 @@ public:
         using rt = gpu_runtime<Dev>;
         const index_t N = x.batch, C = this->in_.channels, L = this->in_.length;
         const bool training = this->last_ == phase::training, params = mode == grad_mode::parameters;
+        if (!training && !params) {  // a fixed affine map: dx = a dy
+            if (dx.empty()) return;
+            compute_inference_affine(ctx);
+            rt::for_each(ctx, dy.size(), gpu_kernels::channel_affine_map<T>{dy.data, dx.data, affine_.data(), nullptr, C, L});
+            return;
+        }
         if (!training)
             rt::for_each(ctx, C, gpu_kernels::channel_running_statistics<T>{running_mean_.data(), running_var_.data(),
                                                                              mean_.data(), inv_std_.data(), this->opts_.eps});
-        if (!training && !params) {  // a fixed affine map: dx = a dy
-            if (dx.empty()) return;
-            const T* a = affine_.data();
-            rt::for_each(ctx, C,
-                         gpu_kernels::channel_inference_affine<T>{this->gamma_, this->beta_, running_mean_.data(),
-                                                                   running_var_.data(), affine_.data(), affine_.data() + C,
-                                                                   this->opts_.eps});
-            rt::for_each(ctx, dy.size(), gpu_kernels::channel_affine_map<T>{dy.data, dx.data, a, nullptr, C, L});
-            return;
-        }
-        if (partial_.size() < static_cast<std::size_t>(2 * C * N)) partial_.resize(static_cast<std::size_t>(2 * C * N));
+        reserve_partials(C * N);
         double* pdy = partial_.data();
         double* pdyx = partial_.data() + C * N;
         rt::for_each(ctx, C * N, gpu_kernels::channel_sample_gradient_sums<T>{x.data, dy.data, mean_.data(), pdy, pdyx, N, C, L});
@@ -284,6 +278,20 @@ public:
 
 private:
     param_view<T> vec(T* p) const { return {p, {this->in_.channels, 1, 1}, 1}; }
+
+    /// affine_ = (a, b) of the inference map y = a x + b, from the running statistics.
+    void compute_inference_affine(context<Dev>& ctx) {
+        const index_t C = this->in_.channels;
+        gpu_runtime<Dev>::for_each(ctx, C,
+                                   gpu_kernels::channel_inference_affine<T>{this->gamma_, this->beta_, running_mean_.data(),
+                                                                             running_var_.data(), affine_.data(),
+                                                                             affine_.data() + C, this->opts_.eps});
+    }
+
+    /// Two arrays of `n` per-(channel, sample) partial sums.
+    void reserve_partials(index_t n) {
+        if (partial_.size() < static_cast<std::size_t>(2 * n)) partial_.resize(static_cast<std::size_t>(2 * n));
+    }
 
     void reset_running_statistics() {
         const index_t C = this->in_.channels;
