@@ -68,12 +68,11 @@ inline std::vector<float> random_one_hot(index_t batch, index_t length, std::uin
 /// and of its copy on Dev, on the same random input and output gradient; then the copy's weights and
 /// running statistics brought back.
 template <class Dev, class Model>
-void compare_passes(context<Dev>& gctx, report& r, const std::string& name, std::uint64_t model_seed, index_t batch,
-                    std::uint64_t seed, bool one_hot = false) {
+void compare_models(context<Dev>& gctx, report& r, const std::string& name, Model& cpu_model, std::uint64_t model_seed,
+                    index_t batch, std::uint64_t seed, bool one_hot) {
     using T = typename Model::scalar_type;
     using memory = device_memory<Dev>;
     context<cpu> ctx;
-    Model cpu_model;
     cpu_model.initialize(model_seed);
     auto gpu_model = to_device<Dev>(cpu_model);
     gpu_model.initialize(model_seed);  // the dropout layers' seeds: the same masks
@@ -123,6 +122,13 @@ void compare_passes(context<Dev>& gctx, report& r, const std::string& name, std:
     r.add(name + " buffers copied back", relative_difference(bw, cw));
 }
 
+template <class Dev, class Model>
+void compare_passes(context<Dev>& gctx, report& r, const std::string& name, std::uint64_t model_seed, index_t batch,
+                    std::uint64_t seed, bool one_hot = false) {
+    Model cpu_model;
+    compare_models(gctx, r, name, cpu_model, model_seed, batch, seed, one_hot);
+}
+
 // Each layer in a small model of its own, and whole models of each family.
 using conv_valid = basic_sequential<float, cpu, input<40>, conv1d<6, 5>>;
 using conv_same_strided = basic_sequential<float, cpu, input<41>, conv1d<5, 4, same, 2, 1, false>>;
@@ -133,9 +139,22 @@ using global_pool = basic_sequential<float, cpu, input<17, 5>, global_maxpool>;
 using normalised = basic_sequential<float, cpu, input<11, 6>, batchnorm>;
 using activations = basic_sequential<float, cpu, input<9, 5>, relu, sigmoid, softmax>;
 using dropped = basic_sequential<float, cpu, input<9, 5>, dropout<0.4>, flatten, dense<3>>;
+using rc_both = basic_sequential<float, cpu, input<30>, rc_conv1d<3, 5>, rc_conv1d<2, 3, strands::both, same>>;
+using rc_max = basic_sequential<float, cpu, input<30>, rc_conv1d<4, 6, strands::max, same, 1, 2>>;
+using rc_sum = basic_sequential<float, cpu, input<31>, rc_conv1d<3, 4, strands::sum, valid, 2, 1, false>>;
+using separable = basic_sequential<float, cpu, input<13, 3>, separable_dense<4>>;
+using separable_mirrored = basic_sequential<float, cpu, input<13, 3>, separable_dense<4, true>>;
+using motif_filters = basic_sequential<float, cpu, input<25>, motif_conv1d<5, 6, same, 1, true, 0.05>>;
+using recurrent = basic_sequential<float, cpu, input<9, 3>, bilstm<4>>;
 using basset_like = basic_sequential<float, cpu, input<64>, conv1d<10, 7, same>, batchnorm, relu, maxpool<3, 1>,
                                      conv1d<8, 5>, batchnorm, relu, maxpool<4>, flatten, dense<12>, batchnorm, relu,
                                      dropout<0.3>, dense<3>, sigmoid>;
+using danq_like = basic_sequential<float, cpu, input<60>, conv1d<8, 7>, relu, maxpool<4, 4>, dropout<0.2>,
+                                   bilstm<5>, dropout<0.5>, flatten, dense<10>, relu, dense<3>, sigmoid>;
+using rc_separable = basic_sequential<float, cpu, input<40>, rc_conv1d<6, 7>, relu, maxpool<2>,
+                                      rc_conv1d<4, 3, strands::sum>, relu, separable_dense<3, true>>;
+using rc_max_pooled = basic_sequential<float, cpu, input<40>, rc_conv1d<6, 7, strands::max>, relu, maxpool<4, 3>,
+                                       conv1d<4, 3>, relu, global_maxpool, dense<2>>;
 using deepbind_like = basic_sequential<float, cpu, input<50>, conv1d<8, 9>, relu, global_maxpool, dense<6>, relu,
                                        dense<2>>;
 
@@ -150,6 +169,13 @@ void layer_cases(context<Dev>& gctx, report& r) {
     compare_passes<Dev, normalised>(gctx, r, "batchnorm", 7, 4, 16);
     compare_passes<Dev, activations>(gctx, r, "relu sigmoid softmax", 8, 2, 17);
     compare_passes<Dev, dropped>(gctx, r, "dropout", 9, 4, 18);
+    compare_passes<Dev, rc_both>(gctx, r, "rc_conv1d both strands", 10, 3, 19, true);
+    compare_passes<Dev, rc_max>(gctx, r, "rc_conv1d max", 11, 3, 20, true);
+    compare_passes<Dev, rc_sum>(gctx, r, "rc_conv1d sum no bias", 12, 2, 21, true);
+    compare_passes<Dev, separable>(gctx, r, "separable_dense", 13, 3, 22);
+    compare_passes<Dev, separable_mirrored>(gctx, r, "separable_dense symmetric", 14, 3, 23);
+    compare_passes<Dev, motif_filters>(gctx, r, "motif_conv1d with penalty", 15, 3, 24, true);
+    compare_passes<Dev, recurrent>(gctx, r, "bilstm", 16, 3, 25);
 }
 
 /// A labelled set of random sequences: task t is "contains the t-th k-mer"; some labels missing.
@@ -235,18 +261,58 @@ void compare_attributions(context<Dev>& gctx, report& r, const std::string& name
     const auto want = integrated_gradients(cpu_model, ctx, x, {}, io);
     const auto got = integrated_gradients(gpu_model, gctx, x, {}, io);
     r.add(name + " integrated gradients", relative_difference(values_of(got.scores), values_of(want.scores)));
+    deeplift_options dl;
+    dl.reference.kind = reference_kind::shuffle;
+    dl.reference.count = 3;
+    dl.batch = 4;
+    const auto want_dl = deeplift(cpu_model, ctx, x, {}, dl);
+    const auto got_dl = deeplift(gpu_model, gctx, x, {}, dl);
+    r.add(name + " deeplift scores", relative_difference(values_of(got_dl.scores), values_of(want_dl.scores)));
+    r.add(name + " deeplift hypothetical",
+          relative_difference(values_of(got_dl.hypothetical), values_of(want_dl.hypothetical)));
+    const ism_options im{.batch = 50};
+    r.add(name + " naive ism", relative_difference(values_of(naive_ism(gpu_model, gctx, x, {}, im)),
+                                                   values_of(naive_ism(cpu_model, ctx, x, {}, im))));
 }
 
 template <class Dev>
 void attribution_cases(context<Dev>& gctx, report& r) {
     compare_attributions<Dev, basset_like>(gctx, r, "basset-like", 51);
     compare_attributions<Dev, deepbind_like>(gctx, r, "deepbind-like", 52);
+    compare_attributions<Dev, rc_max_pooled>(gctx, r, "rc max, pooled", 53);
+}
+
+/// Run-time models (spec_model) holding every layer kind.
+inline std::vector<model_spec> spec_cases() {
+    model_spec recurrent{.input_length = 48, .tasks = {"a", "b"}, .layers = {}};
+    recurrent.layers = {{conv1d_options{6, 5, same}}, {batchnorm_options{}}, {relu_options{}}, {maxpool_options{3, 3}},
+                        {dropout_options{0.2}}, {bilstm_options{4}}, {flatten_options{}}, {dense_options{dyn}},
+                        {sigmoid_options{}}};
+    model_spec interpretable{.input_length = 36, .tasks = {"x", "y", "z"}, .layers = {}};
+    interpretable.layers = {{motif_conv1d_options{.filters = 4, .kernel = 5, .ic_penalty = 0.01}},
+                            {rc_conv1d_options{.filters = 3, .kernel = 3, .combine = strands::max}},
+                            {relu_options{}},
+                            {global_maxpool_options{}},
+                            {dense_options{dyn}},
+                            {softmax_options{}}};
+    model_spec separable{.input_length = 30, .tasks = {"t"}, .layers = {}};
+    separable.layers = {{rc_conv1d_options{.filters = 4, .kernel = 5}}, {relu_options{}},
+                        {separable_dense_options{.units = 1, .symmetric = true}}};
+    return {recurrent, interpretable, separable};
 }
 
 template <class Dev>
 void model_cases(context<Dev>& gctx, report& r) {
+    int i = 0;
+    for (const auto& spec : spec_cases()) {
+        spec_model cpu_model(spec);
+        compare_models(gctx, r, "spec model " + std::to_string(i), cpu_model, 60 + i, 3, 70 + i, true);
+        ++i;
+    }
     compare_passes<Dev, basset_like>(gctx, r, "basset-like", 21, 6, 30, true);
     compare_passes<Dev, deepbind_like>(gctx, r, "deepbind-like", 22, 5, 31, true);
+    compare_passes<Dev, danq_like>(gctx, r, "danq-like", 23, 4, 32, true);
+    compare_passes<Dev, rc_separable>(gctx, r, "rc conv + separable dense", 24, 4, 33, true);
 }
 
 }  // namespace seqnet::gpu_test

@@ -21,6 +21,7 @@
 // sequence the summation-to-delta error sum(scores) - (f(x) - mean f(r)).
 #pragma once
 
+#include <seqnet/backend/gpu/runtime.hpp>
 #include <seqnet/interpret/affine_prefix.hpp>
 #include <seqnet/interpret/gradients.hpp>
 #include <seqnet/interpret/references.hpp>
@@ -35,14 +36,16 @@
 
 namespace seqnet {
 
-/// One layer's step of the DeepLIFT backward pass, for a batch of (input, reference) pairs.
-template <class T>
+/// One layer's step of the DeepLIFT backward pass, for a batch of (input, reference) pairs, in the
+/// model's device memory.
+template <class T, class Dev = cpu>
 struct deeplift_views {
-    const_batch_view<T> x_in, r_in;    // the layer's input for the inputs and for the references
-    const_batch_view<T> x_out, r_out;  // its output
-    const_batch_view<T> m_out;         // multipliers arriving at the output
-    batch_view<T> m_in;                // multipliers to write at the input
-    double eps;                        // below this |difference|, use the gradient
+    const_batch_view<T, Dev> x_in, r_in;    // the layer's input for the inputs and for the references
+    const_batch_view<T, Dev> x_out, r_out;  // its output
+    const_batch_view<T, Dev> m_out;         // multipliers arriving at the output
+    batch_view<T, Dev> m_in;                // multipliers to write at the input
+    double eps;                             // below this |difference|, use the gradient
+    typename device_memory<Dev>::template buffer<T>* scratch;  // a rule's own workspace (grows only)
 };
 
 /// How multipliers cross a layer of type Layer. No primary definition: a layer without a rule is a
@@ -52,114 +55,168 @@ struct deeplift_rule;
 
 /// Linear layers: multipliers are gradients.
 struct deeplift_linear_rule {
-    template <class Layer, class T>
-    static void apply(context<cpu>& ctx, Layer& l, const deeplift_views<T>& v) {
+    template <class Dev, class Layer, class T>
+    static void apply(context<Dev>& ctx, Layer& l, const deeplift_views<T, Dev>& v) {
         l.backward(ctx, v.x_in, v.x_out, v.m_out, v.m_in, grad_mode::input_only);
     }
 };
 
+namespace gpu_kernels {
+template <class T>
+SEQNET_HD T magnitude(T v) { return v < T(0) ? -v : v; }
+
+/// Thread i: the rescale multiplier of value i, or the gradient where |x - x0| < eps.
+template <class T, class Derivative>
+struct deeplift_rescale {
+    const T *x, *r, *y, *y0, *m_out;
+    T* m_in;
+    double eps;
+    SEQNET_HD void operator()(index_t i) const {
+        const T dx = x[i] - r[i];
+        m_in[i] = magnitude(dx) >= eps ? m_out[i] * ((y[i] - y0[i]) / dx) : m_out[i] * Derivative{}(x[i], y[i]);
+    }
+};
+
+/// Thread per row (sample x channel) of a max pool: routes each window's difference to the arg-maxes of
+/// input and reference, as deeplift_maxpool_rule does on the CPU.
+template <class T>
+struct deeplift_maxpool_row {
+    const T *x_in, *r_in, *m_out;
+    T* m_in;
+    index_t L, L_out, size, stride;
+    double eps;
+    SEQNET_HD void operator()(index_t row) const {
+        const T* x = x_in + row * L;
+        const T* r = r_in + row * L;
+        const T* m = m_out + row * L_out;
+        T* out = m_in + row * L;
+        for (index_t i = 0; i < L; ++i) out[i] = T(0);
+        for (index_t j = 0; j < L_out; ++j) {
+            const index_t ax = j * stride + argmax_first(x + j * stride, size);
+            const index_t ar = j * stride + argmax_first(r + j * stride, size);
+            const T y = x[ax], y0 = r[ar], top = y > y0 ? y : y0;
+            out[ax] += (top - y0) * m[j];
+            out[ar] += (y - top) * m[j];
+        }
+        for (index_t i = 0; i < L; ++i) {
+            const T d = x[i] - r[i];
+            out[i] = magnitude(d) >= eps ? out[i] / d : T(0);
+        }
+        for (index_t j = 0; j < L_out; ++j) {
+            const index_t ax = j * stride + argmax_first(x + j * stride, size);
+            if (magnitude(x[ax] - r[ax]) < eps) out[ax] += m[j];
+        }
+    }
+};
+
+/// Thread i over (pair, filter, position) of an RC convolution taking the max of its strands: the
+/// multipliers of the filter and of its partner, routed like a max pool over the two.
+template <class T>
+struct deeplift_strand_max {
+    const T* full;   // 2P x 2F x L: both strands' outputs, inputs then references
+    const T* m_out;  // P x F x L
+    T* m_full;       // P x 2F x L
+    index_t P, F, L;
+    double eps;
+    SEQNET_HD void operator()(index_t i) const {
+        const index_t j = i % L, f = (i / L) % F, n = i / (L * F), partner = 2 * F - 1 - f;
+        const T ax = full[(n * 2 * F + f) * L + j], px = full[(n * 2 * F + partner) * L + j];
+        const T ar = full[((P + n) * 2 * F + f) * L + j], pr = full[((P + n) * 2 * F + partner) * L + j];
+        const T m = m_out[i];
+        const bool px_wins = px > ax, pr_wins = pr > ar;
+        const T y = px_wins ? px : ax, y0 = pr_wins ? pr : ar, top = y > y0 ? y : y0;
+        T to_a = 0, to_p = 0;  // routed differences
+        (px_wins ? to_p : to_a) += (top - y0) * m;
+        (pr_wins ? to_p : to_a) += (y - top) * m;
+        const T da = ax - ar, dp = px - pr;
+        m_full[(n * 2 * F + f) * L + j] = magnitude(da) >= eps ? to_a / da : (px_wins ? T(0) : m);
+        m_full[(n * 2 * F + partner) * L + j] = magnitude(dp) >= eps ? to_p / dp : (px_wins ? m : T(0));
+    }
+};
+}  // namespace gpu_kernels
+
+namespace detail {
+template <class B>
+void grow_scratch(B& b, index_t n) {
+    if (b.size() < static_cast<std::size_t>(n)) b.resize(static_cast<std::size_t>(n));
+}
+}  // namespace detail
+
 /// Element-wise nonlinearities: the secant slope, or the derivative (from input and output) at x.
 template <class Derivative>
 struct deeplift_rescale_rule {
-    template <class Layer, class T>
-    static void apply(context<cpu>& ctx, Layer&, const deeplift_views<T>& v) {
-        ctx.pool().parallel_for(v.m_in.size(), 4.0, [&](index_t b, index_t e, int) {
-            for (index_t i = b; i < e; ++i) {
-                const T dx = v.x_in.data[i] - v.r_in.data[i];
-                v.m_in.data[i] = std::abs(dx) >= v.eps
-                                     ? v.m_out.data[i] * ((v.x_out.data[i] - v.r_out.data[i]) / dx)
-                                     : v.m_out.data[i] * Derivative{}(v.x_in.data[i], v.x_out.data[i]);
-            }
-        });
+    template <class Dev, class Layer, class T>
+    static void apply(context<Dev>& ctx, Layer&, const deeplift_views<T, Dev>& v) {
+        const gpu_kernels::deeplift_rescale<T, Derivative> k{v.x_in.data,  v.r_in.data, v.x_out.data, v.r_out.data,
+                                                             v.m_out.data, v.m_in.data, v.eps};
+        if constexpr (gpu_device<Dev>) {
+            gpu_runtime<Dev>::for_each(ctx, v.m_in.size(), k);
+        } else {
+            ctx.pool().parallel_for(v.m_in.size(), 4.0, [&](index_t b, index_t e, int) {
+                for (index_t i = b; i < e; ++i) k(i);
+            });
+        }
     }
 };
 
 struct relu_derivative {
     template <class T>
-    T operator()(T x, T) const { return x > T(0) ? T(1) : T(0); }
+    SEQNET_HD T operator()(T x, T) const { return x > T(0) ? T(1) : T(0); }
 };
 struct sigmoid_derivative {
     template <class T>
-    T operator()(T, T y) const { return y * (T(1) - y); }
+    SEQNET_HD T operator()(T, T y) const { return y * (T(1) - y); }
 };
 
 /// Max pooling over windows of the length axis (global pooling: one window of the whole row).
 struct deeplift_maxpool_rule {
-    template <class Layer, class T>
-    static void apply(context<cpu>& ctx, Layer& l, const deeplift_views<T>& v) {
+    template <class Dev, class Layer, class T>
+    static void apply(context<Dev>& ctx, Layer& l, const deeplift_views<T, Dev>& v) {
         const window w = l.receptive_field();
         const index_t L = v.x_in.sample.length, Lout = v.x_out.sample.length;
-        const index_t size = w.global ? L : w.size, stride = w.global ? L : w.stride;
+        const gpu_kernels::deeplift_maxpool_row<T> k{v.x_in.data, v.r_in.data, v.m_out.data, v.m_in.data, L, Lout,
+                                                    w.global ? L : w.size, w.global ? L : w.stride, v.eps};
         const index_t rows = v.x_in.batch * v.x_in.sample.channels;
-        ctx.pool().parallel_for(rows, double(L), [&](index_t b, index_t e, int) {
-            for (index_t row = b; row < e; ++row) {
-                const T* x = v.x_in.data + row * L;
-                const T* r = v.r_in.data + row * L;
-                const T* m = v.m_out.data + row * Lout;
-                T* out = v.m_in.data + row * L;
-                std::fill(out, out + L, T(0));
-                for (index_t j = 0; j < Lout; ++j) {  // routed differences
-                    const index_t ax = cpu_kernels::argmax_first(x, j * stride, size);
-                    const index_t ar = cpu_kernels::argmax_first(r, j * stride, size);
-                    const T y = x[ax], y0 = r[ar], top = y > y0 ? y : y0;
-                    out[ax] += (top - y0) * m[j];
-                    out[ar] += (y - top) * m[j];
-                }
-                for (index_t i = 0; i < L; ++i) {
-                    const T d = x[i] - r[i];
-                    out[i] = std::abs(d) >= v.eps ? out[i] / d : T(0);
-                }
-                for (index_t j = 0; j < Lout; ++j) {  // the gradient where the input did not move
-                    const index_t ax = cpu_kernels::argmax_first(x, j * stride, size);
-                    if (std::abs(x[ax] - r[ax]) < v.eps) out[ax] += m[j];
-                }
-            }
-        });
+        if constexpr (gpu_device<Dev>) {
+            gpu_runtime<Dev>::for_each(ctx, rows, k);
+        } else {
+            ctx.pool().parallel_for(rows, double(L), [&](index_t b, index_t e, int) {
+                for (index_t row = b; row < e; ++row) k(row);
+            });
+        }
     }
 };
 
 /// Reverse-complement convolution: linear, except that strands::max takes the larger of a filter and
 /// its partner, which is routed like a max pool over the two strands (ties to the forward filter).
 struct deeplift_rc_conv_rule {
-    template <class Layer, class T>
-    static void apply(context<cpu>& ctx, Layer& l, const deeplift_views<T>& v) {
+    template <class Dev, class Layer, class T>
+    static void apply(context<Dev>& ctx, Layer& l, const deeplift_views<T, Dev>& v) {
         if (l.options().combine != strands::max) {
             l.backward(ctx, v.x_in, v.x_out, v.m_out, v.m_in, grad_mode::input_only);
             return;
         }
         const index_t P = v.x_in.batch, F = v.m_out.sample.channels, L = v.m_out.sample.length;
         const auto full = l.strand_outputs(2 * P);
-        thread_local std::vector<T> scratch;  // grows only
-        scratch.resize(static_cast<std::size_t>(P * full.sample.size()));
-        batch_view<T> m_full{scratch.data(), P, full.sample};
-        ctx.pool().parallel_for(P * F, double(L), [&](index_t b, index_t e, int) {
-            for (index_t row = b; row < e; ++row) {
-                const index_t n = row / F, f = row % F, partner = 2 * F - 1 - f;
-                const T *ax = full.row(n, f), *px = full.row(n, partner);
-                const T *ar = full.row(P + n, f), *pr = full.row(P + n, partner);
-                const T* m = v.m_out.row(n, f);
-                T *ma = m_full.row(n, f), *mp = m_full.row(n, partner);
-                for (index_t j = 0; j < L; ++j) {
-                    const bool px_wins = px[j] > ax[j], pr_wins = pr[j] > ar[j];
-                    const T y = px_wins ? px[j] : ax[j], y0 = pr_wins ? pr[j] : ar[j], top = y > y0 ? y : y0;
-                    T to_a = 0, to_p = 0;  // routed differences
-                    (px_wins ? to_p : to_a) += (top - y0) * m[j];
-                    (pr_wins ? to_p : to_a) += (y - top) * m[j];
-                    const T da = ax[j] - ar[j], dp = px[j] - pr[j];
-                    ma[j] = std::abs(da) >= v.eps ? to_a / da : (px_wins ? T(0) : m[j]);
-                    mp[j] = std::abs(dp) >= v.eps ? to_p / dp : (px_wins ? m[j] : T(0));
-                }
-            }
-        });
-        const const_batch_view<T> full_x{full.data, P, full.sample};
+        detail::grow_scratch(*v.scratch, P * full.sample.size());
+        const batch_view<T, Dev> m_full{v.scratch->data(), P, full.sample};
+        const gpu_kernels::deeplift_strand_max<T> k{full.data, v.m_out.data, m_full.data, P, F, L, v.eps};
+        if constexpr (gpu_device<Dev>) {
+            gpu_runtime<Dev>::for_each(ctx, P * F * L, k);
+        } else {
+            ctx.pool().parallel_for(P * F, double(L), [&](index_t b, index_t e, int) {
+                for (index_t i = b * L; i < e * L; ++i) k(i);
+            });
+        }
+        const const_batch_view<T, Dev> full_x{full.data, P, full.sample};
         l.bank().backward(ctx, v.x_in, full_x, m_full, v.m_in, grad_mode::input_only);
     }
 };
 
 /// A layer that DeepLIFT cannot pass: compiles (run-time models hold every layer) and says why.
 struct deeplift_unsupported_rule {
-    template <class Layer, class T>
-    static void apply(context<cpu>&, Layer&, const deeplift_views<T>&) {
+    template <class Dev, class Layer, class T>
+    static void apply(context<Dev>&, Layer&, const deeplift_views<T, Dev>&) {
         throw argument_error(std::string("DeepLIFT has no rule for the ") + std::string(Layer::name) +
                              " layer" +
                              (Layer::name == std::string_view("softmax")
@@ -190,25 +247,27 @@ V half(V v, index_t pairs, bool second) {
 
 /// The backward rule that backward_with applies at each layer: split the batch into inputs and
 /// references, apply the layer's deeplift_rule to the input half.
-template <class T>
+template <class T, class Dev>
 struct deeplift_step_rule {
     index_t pairs;
     double eps;
     std::size_t head;  // layer passed through unchanged (below-head targets); past the end otherwise
+    typename device_memory<Dev>::template buffer<T>* scratch;
 
     template <class Step>
-    void operator()(context<cpu>& ctx, Step& s) {
+    void operator()(context<Dev>& ctx, Step& s) {
         using L = typename Step::layer_type;
         static_assert(has_deeplift_rule<L>,
                       "seqnet: this layer has no DeepLIFT rule; specialise seqnet::deeplift_rule<Layer> "
                       "(interpret/deeplift.hpp) with deeplift_linear_rule, a rescale rule or your own");
         if (s.index == head) {
-            std::copy(s.d_output.data, s.d_output.data + s.d_output.size(), s.d_input.data);
+            device_memory<Dev>::copy(s.d_input.data, s.d_output.data, s.d_output.size());
             return;
         }
-        const deeplift_views<T> v{half(s.input, pairs, false), half(s.input, pairs, true),
-                                  half(s.output, pairs, false), half(s.output, pairs, true),
-                                  half(s.d_output, pairs, false), half(s.d_input, pairs, false), eps};
+        const deeplift_views<T, Dev> v{half(s.input, pairs, false),    half(s.input, pairs, true),
+                                       half(s.output, pairs, false),   half(s.output, pairs, true),
+                                       half(s.d_output, pairs, false), half(s.d_input, pairs, false),
+                                       eps,                            scratch};
         deeplift_rule<L>::apply(ctx, s.layer, v);
     }
 };
@@ -223,8 +282,9 @@ struct deeplift_options {
 /// DeepLIFT (rescale) contributions of target `t` for every sequence of x (N x C x L), averaged over
 /// the references (DeepLIFT-SHAP when there are several).
 template <interpretable_model Model, class T = typename Model::scalar_type>
-attribution_result<T> deeplift(Model& model, context<cpu>& ctx, const xt::xtensor<T, 3>& x, const target& t = {},
-                               const deeplift_options& o = {}) {
+attribution_result<T> deeplift(Model& model, context<typename Model::device_type>& ctx, const xt::xtensor<T, 3>& x,
+                               const target& t = {}, const deeplift_options& o = {}) {
+    using Dev = typename Model::device_type;
     detail::expect_model_input(model, x, "DeepLIFT");
     if (o.batch < 1) throw argument_error("DeepLIFT: batch must be at least 1");
     const target_function<T> f(model, t);
@@ -240,6 +300,8 @@ attribution_result<T> deeplift(Model& model, context<cpu>& ctx, const xt::xtenso
     std::vector<T> seed(static_cast<std::size_t>(2 * std::min(o.batch, total) * out));
     index_t refs_of = -1;  // the sequence whose references refs holds
     const std::size_t head = f.skips_head(model.depth()) ? model.depth() - 1 : model.depth();
+    host_staging<T, Dev> input_stage, output_stage, seed_stage, multiplier_stage;  // pass-through on the CPU
+    typename device_memory<Dev>::template buffer<T> scratch;
 
     for (index_t p0 = 0; p0 < total; p0 += o.batch) {
         const index_t P = std::min(o.batch, total - p0);
@@ -252,22 +314,26 @@ attribution_result<T> deeplift(Model& model, context<cpu>& ctx, const xt::xtenso
             std::copy(x.data() + n * S, x.data() + (n + 1) * S, pairs_in.data() + j * S);
             std::copy(refs.data() + k * S, refs.data() + (k + 1) * S, pairs_in.data() + (P + j) * S);
         }
-        model.forward(ctx, const_batch_view<T>{pairs_in.data(), 2 * P, s}, phase::inference);
-        const auto z = model.activation(f.depth());
+        model.forward(ctx, const_batch_view<T, Dev>{input_stage.upload(pairs_in.data(), 2 * P * S), 2 * P, s},
+                      phase::inference);
+        const auto zd = model.activation(f.depth());
+        const T* z = output_stage.download(zd.data, zd.size());
         std::fill(seed.begin(), seed.begin() + 2 * P * out, T(0));
         for (index_t j = 0; j < P; ++j) {
             const index_t n = (p0 + j) / R;
-            const T* zx = z.data + j * f.width();
-            const T* zr = z.data + (P + j) * f.width();
+            const T* zx = z + j * f.width();
+            const T* zr = z + (P + j) * f.width();
             if ((p0 + j) % R == 0) f_input[static_cast<std::size_t>(n)] = f.value(zx);
             f_reference[static_cast<std::size_t>(n)] += f.value(zr) / double(R);
             f.delta_seed(zx, zr, seed.data() + j * out, o.eps);
         }
-        const auto m = model.backward_with(ctx, const_batch_view<T>{seed.data(), 2 * P, model.output_shape()},
-                                           detail::deeplift_step_rule<T>{P, o.eps, head});
+        const auto md = model.backward_with(
+            ctx, const_batch_view<T, Dev>{seed_stage.upload(seed.data(), 2 * P * out), 2 * P, model.output_shape()},
+            detail::deeplift_step_rule<T, Dev>{P, o.eps, head, &scratch});
+        const T* m = multiplier_stage.download(md.data, P * S);
         for (index_t j = 0; j < P; ++j) {
             const index_t n = (p0 + j) / R;
-            const T* mj = m.data + j * S;
+            const T* mj = m + j * S;
             const T* xj = pairs_in.data() + j * S;
             const T* rj = pairs_in.data() + (P + j) * S;
             T* score = r.scores.data() + n * S;

@@ -5,9 +5,11 @@
 // or a soft encoding) has all four substitutions evaluated. With `mean_centre`, D is centred over the
 // four bases at each position (tangermeme's default), after which the observed base's entry is no longer
 // zero. The naive method runs every mutant through the model's fused inference path, `batch` mutants per
-// pass: 3L full forward passes per sequence.
+// pass: 3L full forward passes per sequence. On a GPU the sequence is uploaded once and a kernel writes
+// each batch of mutants from it and the batch's substitutions, so only positions and bases cross the bus.
 #pragma once
 
+#include <seqnet/backend/gpu/runtime.hpp>
 #include <seqnet/interpret/gradients.hpp>
 
 #include <algorithm>
@@ -66,36 +68,103 @@ std::vector<T> ism_position_scores(const T* d, shape s) {
     return score;
 }
 
+namespace gpu_kernels {
+/// Thread i over a batch of mutants (count x C x L) of the sequence ref: mutant j is ref with position
+/// edits[2j] set to base edits[2j+1].
+template <class T>
+struct write_mutants {
+    const T* ref;
+    const index_t* edits;
+    T* out;
+    index_t C, L;
+    SEQNET_HD void operator()(index_t i) const {
+        const index_t S = C * L, j = i / S, w = i % S, c = w / L, l = w % L;
+        out[i] = l == edits[2 * j] ? T(c == edits[2 * j + 1] ? 1 : 0) : ref[w];
+    }
+};
+}  // namespace gpu_kernels
+
+namespace detail {
+/// Batches of mutants of one sequence where the model reads them: built on the host for the CPU, by
+/// write_mutants on a GPU. Buffers only grow.
+template <class T, class Dev>
+class mutant_batches {
+public:
+    /// Sequence x (C x L, host) is the one to mutate from now on; returns where the model reads it.
+    const T* set_sequence(const T* x, shape s) {
+        x_ = x;
+        s_ = s;
+        return reference_ = staging_.upload(x, s.size());
+    }
+    /// The mutants of edits[0, count), count x C x L, where the model reads them.
+    const T* write(context<Dev>& ctx, const substitution* edits, index_t count) {
+        const index_t S = s_.size();
+        if constexpr (gpu_device<Dev>) {
+            pairs_.resize(static_cast<std::size_t>(2 * count));
+            for (index_t j = 0; j < count; ++j) {
+                pairs_[static_cast<std::size_t>(2 * j)] = edits[j].l;
+                pairs_[static_cast<std::size_t>(2 * j + 1)] = edits[j].b;
+            }
+            grow(device_pairs_, 2 * count);
+            grow(mutants_, count * S);
+            device_memory<Dev>::upload(device_pairs_.data(), pairs_.data(), 2 * count);
+            gpu_runtime<Dev>::for_each(ctx, count * S,
+                                       gpu_kernels::write_mutants<T>{reference_, device_pairs_.data(),
+                                                                     mutants_.data(), s_.channels, s_.length});
+        } else {
+            grow(mutants_, count * S);
+            for (index_t j = 0; j < count; ++j) {
+                T* m = mutants_.data() + j * S;
+                std::copy(x_, x_ + S, m);
+                for (index_t c = 0; c < s_.channels; ++c) m[c * s_.length + edits[j].l] = T(c == edits[j].b ? 1 : 0);
+            }
+        }
+        return mutants_.data();
+    }
+
+private:
+    template <class B>
+    static void grow(B& b, index_t n) {
+        if (b.size() < static_cast<std::size_t>(n)) b.resize(static_cast<std::size_t>(n));
+    }
+    const T* x_ = nullptr;          // the sequence on the host
+    const T* reference_ = nullptr;  // and where the model reads it
+    shape s_;
+    host_staging<T, Dev> staging_;
+    typename device_memory<Dev>::template buffer<T> mutants_;
+    std::vector<index_t> pairs_;
+    typename device_memory<Dev>::template buffer<index_t> device_pairs_;
+};
+}  // namespace detail
+
 /// Naive saturation mutagenesis of target `t` for every sequence of x (N x C x L): N x C x L differences.
 template <interpretable_model Model, class T = typename Model::scalar_type>
-xt::xtensor<T, 3> naive_ism(Model& model, context<cpu>& ctx, const xt::xtensor<T, 3>& x, const target& t = {},
-                            const ism_options& o = {}) {
+xt::xtensor<T, 3> naive_ism(Model& model, context<typename Model::device_type>& ctx, const xt::xtensor<T, 3>& x,
+                            const target& t = {}, const ism_options& o = {}) {
+    using Dev = typename Model::device_type;
     detail::expect_model_input(model, x, "ISM");
     if (o.batch < 1) throw argument_error("ISM: batch must be at least 1");
     const target_function<T> f(model, t);
     const shape s = model.input_shape();
     const index_t N = static_cast<index_t>(x.shape()[0]), S = s.size();
     xt::xtensor<T, 3> d = xt::zeros<T>(x.shape());
-    std::vector<T> mutants(static_cast<std::size_t>(o.batch * S));
+    detail::mutant_batches<T, Dev> mutants;
+    host_staging<T, Dev> outputs;
     std::vector<substitution> edits;
     for (index_t n = 0; n < N; ++n) {
         const T* xn = x.data() + n * S;
-        const auto ref = model.predict(ctx, const_batch_view<T>{xn, 1, s}, f.depth());
-        const double f_ref = f.value(ref.data);
+        const auto ref = model.predict(ctx, const_batch_view<T, Dev>{mutants.set_sequence(xn, s), 1, s}, f.depth());
+        const double f_ref = f.value(outputs.download(ref.data, ref.size()));
         substitutions_of(xn, s, edits);
         T* dn = d.data() + n * S;
         for (std::size_t e0 = 0; e0 < edits.size(); e0 += static_cast<std::size_t>(o.batch)) {
             const index_t count = std::min<index_t>(o.batch, static_cast<index_t>(edits.size() - e0));
-            for (index_t j = 0; j < count; ++j) {
-                T* m = mutants.data() + j * S;
-                std::copy(xn, xn + S, m);
-                const substitution e = edits[e0 + static_cast<std::size_t>(j)];
-                for (index_t c = 0; c < s.channels; ++c) m[c * s.length + e.l] = T(c == e.b ? 1 : 0);
-            }
-            const auto out = model.predict(ctx, const_batch_view<T>{mutants.data(), count, s}, f.depth());
+            const T* batch = mutants.write(ctx, edits.data() + e0, count);
+            const auto out = model.predict(ctx, const_batch_view<T, Dev>{batch, count, s}, f.depth());
+            const T* values = outputs.download(out.data, out.size());
             for (index_t j = 0; j < count; ++j) {
                 const substitution e = edits[e0 + static_cast<std::size_t>(j)];
-                dn[e.b * s.length + e.l] = T(f.value(out.data + j * f.width()) - f_ref);
+                dn[e.b * s.length + e.l] = T(f.value(values + j * f.width()) - f_ref);
             }
         }
         if (o.mean_centre) centre_channels(dn, 1, s);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <seqnet/models/sequential.hpp>
+#include <seqnet/models/spec_model.hpp>
 
 #include <string>
 #include <vector>
@@ -74,6 +75,14 @@ void copy_weights(From& from, To& to) {
 template <class Dev, class T, class From, class Input, class... Specs>
 basic_sequential<T, Dev, Input, Specs...> to_device(basic_sequential<T, From, Input, Specs...>& m) {
     basic_sequential<T, Dev, Input, Specs...> out(m.input_shape().length, m.output_shape().channels);
+    copy_weights(m, out);
+    return out;
+}
+
+/// The same run-time model on device Dev, with `m`'s weights.
+template <class Dev, class T, class From>
+basic_spec_model<T, Dev> to_device(basic_spec_model<T, From>& m) {
+    basic_spec_model<T, Dev> out(m.spec());
     copy_weights(m, out);
     return out;
 }

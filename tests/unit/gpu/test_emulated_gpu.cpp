@@ -33,7 +33,7 @@ TEST_CASE("emulated GPU: training matches the CPU backend", "[gpu]") {
     run_cases([](auto& ctx, auto& r) { seqnet::gpu_test::training_cases(ctx, r); });
 }
 
-TEST_CASE("emulated GPU: saliency and integrated gradients match the CPU backend", "[gpu]") {
+TEST_CASE("emulated GPU: saliency, integrated gradients, DeepLIFT and ISM match the CPU backend", "[gpu]") {
     run_cases([](auto& ctx, auto& r) { seqnet::gpu_test::attribution_cases(ctx, r); });
 }
 
@@ -55,5 +55,20 @@ TEST_CASE("emulated GPU: model gradients match finite differences", "[gpu][gradc
         CHECK(rb.parameters_checked == b.parameter_count());
         CHECK(rb.input_error < 1e-6);
         CHECK(rb.parameter_error < 1e-6);
+    }
+}
+
+TEST_CASE("emulated GPU: RC, motif, recurrent and separable layers match finite differences", "[gpu][gradcheck]") {
+    using namespace seqnet;
+    using mixed = basic_sequential<double, emulated_gpu, input<18>, motif_conv1d<3, 4, same>,
+                                   rc_conv1d<2, 3, strands::max>, maxpool<2>, bilstm<3>,
+                                   rc_conv1d<2, 3, strands::sum, valid, 1, 1, false>, separable_dense<2, true>>;
+    mixed m;
+    for (auto mode : {phase::inference, phase::training}) {
+        INFO((mode == phase::training ? "training" : "inference"));
+        const auto r = gradcheck_model(m, {.batch = 2, .seed = 14, .mode = mode});
+        CHECK(r.parameters_checked == m.parameter_count());
+        CHECK(r.input_error < 1e-6);
+        CHECK(r.parameter_error < 1e-6);
     }
 }
