@@ -63,7 +63,22 @@ struct gather_output_gradient {
     }
 };
 
-/// Thread f: db[f] += sum of row f of dY'.
+/// Thread i = f lanes + j: the sum of values j, j + lanes, j + 2 lanes, ... of row f, so that adjacent
+/// threads read adjacent values; accumulate_row_sums then adds the lanes of each row.
+template <class T>
+struct strided_row_sums {
+    const T* rows;
+    T* partial;
+    index_t width, lanes;
+    SEQNET_HD void operator()(index_t i) const {
+        const index_t f = i / lanes;
+        T s = 0;
+        for (index_t k = i % lanes; k < width; k += lanes) s += rows[f * width + k];
+        partial[i] = s;
+    }
+};
+
+/// Thread f: out[f] += sum of row f.
 template <class T>
 struct accumulate_row_sums {
     const T* rows;
@@ -140,7 +155,12 @@ public:
                 rt::for_each(ctx, CK * width, gpu_kernels::im2col<T>{x + n0 * in_size(), cols_.data(), g_, width});
                 rt::gemm(ctx, transpose::no, transpose::yes, F, CK, width, T(1), rows_.data(), width, cols_.data(),
                          width, T(1), dw, CK);
-                if (db) rt::for_each(ctx, F, gpu_kernels::accumulate_row_sums<T>{rows_.data(), db, width});
+                if (db) {  // rows of n L_out values: summed in two steps, so F x lanes threads share the work
+                    const index_t lanes = std::min<index_t>(width, 256);
+                    reserve(lanes_, F * lanes);
+                    rt::for_each(ctx, F * lanes, gpu_kernels::strided_row_sums<T>{rows_.data(), lanes_.data(), width, lanes});
+                    rt::for_each(ctx, F, gpu_kernels::accumulate_row_sums<T>{lanes_.data(), db, lanes});
+                }
             }
             if (dx) {
                 reserve(dcols_, CK * width);
@@ -166,7 +186,7 @@ private:
     }
 
     cpu_kernels::conv1d_geometry g_;
-    typename device_memory<Dev>::template buffer<T> cols_, rows_, dcols_;
+    typename device_memory<Dev>::template buffer<T> cols_, rows_, dcols_, lanes_;
 };
 
 }  // namespace seqnet
