@@ -3,7 +3,7 @@
 file(REMOVE_RECURSE ${BUILD})
 set(args -S ${SOURCE} -B ${BUILD} -DSEQNET_MODE=${MODE} -DSEQNET_SOURCE=${SEQNET_SOURCE})
 if(MODE STREQUAL "find_package")
-  list(APPEND args -DCMAKE_PREFIX_PATH=${PREFIX})
+  list(APPEND args -DCMAKE_PREFIX_PATH=${PREFIX} -DSEQNET_EXPECT_CUDA=${EXPECT_CUDA})
 endif()
 foreach(step configure build run)
   if(step STREQUAL "configure")
