@@ -21,7 +21,7 @@
 // sequence the summation-to-delta error sum(scores) - (f(x) - mean f(r)).
 #pragma once
 
-#include <seqnet/backend/gpu/runtime.hpp>
+#include <seqnet/backend/for_each_index.hpp>
 #include <seqnet/interpret/affine_prefix.hpp>
 #include <seqnet/interpret/gradients.hpp>
 #include <seqnet/interpret/references.hpp>
@@ -147,15 +147,10 @@ template <class Derivative>
 struct deeplift_rescale_rule {
     template <class Dev, class Layer, class T>
     static void apply(context<Dev>& ctx, Layer&, const deeplift_views<T, Dev>& v) {
-        const gpu_kernels::deeplift_rescale<T, Derivative> k{v.x_in.data,  v.r_in.data, v.x_out.data, v.r_out.data,
-                                                             v.m_out.data, v.m_in.data, v.eps};
-        if constexpr (gpu_device<Dev>) {
-            gpu_runtime<Dev>::for_each(ctx, v.m_in.size(), k);
-        } else {
-            ctx.pool().parallel_for(v.m_in.size(), 4.0, [&](index_t b, index_t e, int) {
-                for (index_t i = b; i < e; ++i) k(i);
-            });
-        }
+        for_each_index(ctx, v.m_in.size(),
+                       gpu_kernels::deeplift_rescale<T, Derivative>{v.x_in.data, v.r_in.data, v.x_out.data, v.r_out.data,
+                                                                    v.m_out.data, v.m_in.data, v.eps},
+                       4.0);
     }
 };
 
@@ -176,14 +171,7 @@ struct deeplift_maxpool_rule {
         const index_t L = v.x_in.sample.length, Lout = v.x_out.sample.length;
         const gpu_kernels::deeplift_maxpool_row<T> k{v.x_in.data, v.r_in.data, v.m_out.data, v.m_in.data, L, Lout,
                                                     w.global ? L : w.size, w.global ? L : w.stride, v.eps};
-        const index_t rows = v.x_in.batch * v.x_in.sample.channels;
-        if constexpr (gpu_device<Dev>) {
-            gpu_runtime<Dev>::for_each(ctx, rows, k);
-        } else {
-            ctx.pool().parallel_for(rows, double(L), [&](index_t b, index_t e, int) {
-                for (index_t row = b; row < e; ++row) k(row);
-            });
-        }
+        for_each_index(ctx, v.x_in.batch * v.x_in.sample.channels, k, double(L));
     }
 };
 
@@ -200,14 +188,8 @@ struct deeplift_rc_conv_rule {
         const auto full = l.strand_outputs(2 * P);
         detail::grow_scratch(*v.scratch, P * full.sample.size());
         const batch_view<T, Dev> m_full{v.scratch->data(), P, full.sample};
-        const gpu_kernels::deeplift_strand_max<T> k{full.data, v.m_out.data, m_full.data, P, F, L, v.eps};
-        if constexpr (gpu_device<Dev>) {
-            gpu_runtime<Dev>::for_each(ctx, P * F * L, k);
-        } else {
-            ctx.pool().parallel_for(P * F, double(L), [&](index_t b, index_t e, int) {
-                for (index_t i = b * L; i < e * L; ++i) k(i);
-            });
-        }
+        for_each_index(ctx, P * F * L, gpu_kernels::deeplift_strand_max<T>{full.data, v.m_out.data, m_full.data, P, F, L, v.eps},
+                       8.0);
         const const_batch_view<T, Dev> full_x{full.data, P, full.sample};
         l.bank().backward(ctx, v.x_in, full_x, m_full, v.m_in, grad_mode::input_only);
     }

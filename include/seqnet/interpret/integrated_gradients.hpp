@@ -13,10 +13,12 @@
 // Completeness: sum IG = f(x) - f(x0) for the exact integral; the result reports the error of the
 // quadrature per sequence. For ReLU and max-pool networks the gradient is piecewise constant along
 // the path, so the error falls roughly as 1/m. Path points of several sequences and references are
-// batched through the model together, `batch` at a time. A model on a GPU runs the passes there; the
-// path points are built and the gradients summed on the host (each chunk goes up and comes back).
+// batched through the model together, `batch` at a time. Path points are built, and their gradients
+// summed, where the model runs (kernels on a GPU, the thread pool on the CPU): only the inputs and
+// baselines, the target's outputs and seeds, and the summed gradients cross to and from a GPU.
 #pragma once
 
+#include <seqnet/backend/for_each_index.hpp>
 #include <seqnet/interpret/affine_prefix.hpp>
 #include <seqnet/interpret/gradients.hpp>
 #include <seqnet/interpret/references.hpp>
@@ -82,6 +84,43 @@ inline quadrature make_quadrature(integration rule, index_t m) {
     return q;
 }
 
+namespace gpu_kernels {
+
+/// Thread i over a chunk of path points (b x H): point j = p0 + i / H, of pair j / run at step j % run,
+/// is h(r) + a (h(x) - h(r)) at activation h. Pair = sequence * R + baseline.
+template <class T>
+struct path_points {
+    const T* hx;  // sequences x H
+    const T* hr;  // pairs x H
+    const T* nodes;
+    T* points;
+    index_t H, run, R, p0;
+    SEQNET_HD void operator()(index_t i) const {
+        const index_t j = p0 + i / H, e = i % H, pair = j / run;
+        const T r = hr[pair * H + e];
+        points[i] = r + nodes[j % run] * (hx[(pair / R) * H + e] - r);
+    }
+};
+
+/// Thread i over (pair, value) of the pairs first_pair, first_pair + 1, ... that a chunk of b points
+/// starting at p0 touches: adds each of the pair's points' gradients times its step's weight.
+template <class T>
+struct accumulate_path_gradients {
+    const T* g;  // b x H
+    const T* weights;
+    T* sums;     // pairs x H
+    index_t H, run, p0, b, first_pair;
+    SEQNET_HD void operator()(index_t i) const {
+        const index_t pair = first_pair + i / H, e = i % H;
+        const index_t j0 = max_of(p0, pair * run), j1 = min_of(p0 + b, (pair + 1) * run);
+        T acc = sums[pair * H + e];
+        for (index_t j = j0; j < j1; ++j) acc += weights[j % run] * g[(j - p0) * H + e];
+        sums[pair * H + e] = acc;
+    }
+};
+
+}  // namespace gpu_kernels
+
 struct integrated_gradients_options {
     reference_options baseline{};                     // zeros unless set
     index_t steps = 50;
@@ -119,12 +158,19 @@ attribution_result<T> integrated_gradients(Model& model, context<typename Model:
     // Sequences go in groups whose path points fill about one batch. Per group: one forward pass over
     // the ends (the inputs, then their baselines) gives h at both ends and f(x), f(baseline); the path
     // points follow in chunks of `batch`, each a forward and backward pass over layers [p, depth).
+    using memory = device_memory<Dev>;
+    using device_buffer = typename memory::template buffer<T>;
     const index_t group = std::max<index_t>(1, o.batch / (R * run));
-    std::vector<T> ends(static_cast<std::size_t>(group * (1 + R) * S));
-    std::vector<T> h_ends(static_cast<std::size_t>(group * (1 + R) * H)), sums(static_cast<std::size_t>(group * R * H));
-    std::vector<T> points(static_cast<std::size_t>(o.batch * H)), seed, input_sums(static_cast<std::size_t>(group * R * S));
+    std::vector<T> ends(static_cast<std::size_t>(group * (1 + R) * S)), seed;
+    std::vector<T> input_sums(static_cast<std::size_t>(group * R * S));
+    std::vector<T> nodes(q.nodes.begin(), q.nodes.end()), weights(q.weights.begin(), q.weights.end());
+    // On the model's device: both ends at h, a chunk of points, the weighted gradient sums, the rule.
+    device_buffer h_ends(static_cast<std::size_t>(group * (1 + R) * H)), points(static_cast<std::size_t>(o.batch * H));
+    device_buffer sums(static_cast<std::size_t>(group * R * H)), rule(static_cast<std::size_t>(2 * run));
+    memory::upload(rule.data(), nodes.data(), run);
+    memory::upload(rule.data() + run, weights.data(), run);
     // Inputs up to the model's device and results back (nothing is copied on the CPU).
-    host_staging<T, Dev> up_ends, up_points, up_seed, up_sums, down_z, down_h, down_g;
+    host_staging<T, Dev> up_ends, up_seed, down_z, down_g;
     for (index_t n0 = 0; n0 < N; n0 += group) {
         const index_t count = std::min(group, N - n0), pairs = count * R;
         std::copy(x.data() + n0 * S, x.data() + (n0 + count) * S, ends.begin());
@@ -132,31 +178,23 @@ attribution_result<T> integrated_gradients(Model& model, context<typename Model:
         for (index_t i = 0; i < count; ++i) make_references(x.data() + (n0 + i) * S, n0 + i, s, o.baseline, refs + i * R * S);
         const index_t rows = count + pairs;
         model.forward(ctx, {up_ends.upload(ends.data(), rows * S), rows, s}, phase::inference);
-        const auto zd = model.activation(f.depth()), hd = model.activation(p);
+        const auto zd = model.activation(f.depth());
         const T* z = down_z.download(zd.data, zd.size());
-        const T* h = down_h.download(hd.data, rows * H);
         for (index_t j = 0; j < rows; ++j) {
             const double v = f.value(z + j * f.width());
             if (j < count) f_input[static_cast<std::size_t>(n0 + j)] = v;
             else f_reference[static_cast<std::size_t>(n0 + (j - count) / R)] += v / double(R);
         }
-        std::copy(h, h + rows * H, h_ends.begin());
+        memory::copy(h_ends.data(), model.activation(p).data, rows * H);  // the next passes reuse activation p
         const T* hx = h_ends.data();              // count x H
         const T* hr = h_ends.data() + count * H;  // pairs x H
 
-        std::fill(sums.begin(), sums.begin() + pairs * H, T(0));
+        memory::zero(sums.data(), pairs * H);
         const index_t total = pairs * run;
         for (index_t p0 = 0; p0 < total; p0 += o.batch) {  // points (pair, step)
             const index_t b = std::min(o.batch, total - p0);
-            for (index_t j = 0; j < b; ++j) {
-                const index_t pair = (p0 + j) / run, step = (p0 + j) % run;
-                const T a = T(q.nodes[static_cast<std::size_t>(step)]);
-                const T* xe = hx + (pair / R) * H;
-                const T* re = hr + pair * H;
-                T* out = points.data() + j * H;
-                for (index_t e = 0; e < H; ++e) out[e] = re[e] + a * (xe[e] - re[e]);
-            }
-            model.forward(ctx, {up_points.upload(points.data(), b * H), b, hs}, phase::inference, {p, model.depth()});
+            for_each_index(ctx, b * H, gpu_kernels::path_points<T>{hx, hr, rule.data(), points.data(), H, run, R, p0}, 3.0);
+            model.forward(ctx, {points.data(), b, hs}, phase::inference, {p, model.depth()});
             const auto zpd = model.activation(f.depth());
             const T* zp = down_z.download(zpd.data, zpd.size());
             const index_t out = model.output_shape().size();
@@ -165,27 +203,26 @@ attribution_result<T> integrated_gradients(Model& model, context<typename Model:
             const auto gd = model.backward_with(ctx, {up_seed.upload(seed.data(), b * out), b, model.output_shape()},
                                                 skip_head_rule<gradient_rule>{head, gradient_rule{grad_mode::input_only}},
                                                 true, {p, model.depth()});
-            const T* g = down_g.download(gd.data, b * H);
-            for (index_t j = 0; j < b; ++j) {
-                const index_t pair = (p0 + j) / run, step = (p0 + j) % run;
-                const T w = T(q.weights[static_cast<std::size_t>(step)]);
-                T* acc = sums.data() + pair * H;
-                const T* gj = g + j * H;
-                for (index_t e = 0; e < H; ++e) acc[e] += w * gj[e];
-            }
+            const index_t first_pair = p0 / run, touched = (p0 + b - 1) / run - first_pair + 1;
+            for_each_index(ctx, touched * H,
+                           gpu_kernels::accumulate_path_gradients<T>{gd.data, rule.data() + run, sums.data(), H, run, p0, b,
+                                                                     first_pair},
+                           double(2 * std::min(b, run)));
         }
 
         // The summed gradients cross the prefix: a forward pass over it (any rows of the right batch:
         // the map is the same everywhere) and its input-only backward pass.
-        T* grad = sums.data();
+        const T* g = nullptr;
         if (p > 0) {
             model.forward(ctx, {up_ends.upload(refs, pairs * S), pairs, s}, phase::inference, {0, p});
-            const auto gd = model.backward_with(ctx, {up_sums.upload(sums.data(), pairs * H), pairs, hs},
-                                                gradient_rule{grad_mode::input_only}, true, {0, p});
-            const T* g = down_g.download(gd.data, pairs * S);
-            std::copy(g, g + pairs * S, input_sums.begin());
-            grad = input_sums.data();
+            const auto gd = model.backward_with(ctx, {sums.data(), pairs, hs}, gradient_rule{grad_mode::input_only}, true,
+                                                {0, p});
+            g = down_g.download(gd.data, pairs * S);
+        } else {
+            g = down_g.download(sums.data(), pairs * S);
         }
+        std::copy(g, g + pairs * S, input_sums.begin());
+        T* grad = input_sums.data();
         if (o.correct_one_hot) centre_channels(grad, pairs, s);  // linear: commutes with the sum
         for (index_t i = 0; i < count; ++i) {
             T* dst = r.scores.data() + (n0 + i) * S;

@@ -9,7 +9,7 @@
 // each batch of mutants from it and the batch's substitutions, so only positions and bases cross the bus.
 #pragma once
 
-#include <seqnet/backend/gpu/runtime.hpp>
+#include <seqnet/backend/for_each_index.hpp>
 #include <seqnet/interpret/gradients.hpp>
 
 #include <algorithm>
@@ -85,55 +85,38 @@ struct write_mutants {
 }  // namespace gpu_kernels
 
 namespace detail {
-/// Batches of mutants of one sequence where the model reads them: built on the host for the CPU, by
-/// write_mutants on a GPU. Buffers only grow.
+/// Batches of mutants of one sequence where the model reads them, written by write_mutants from the
+/// sequence and the batch's substitutions (on a GPU only those cross the bus). Buffers only grow.
 template <class T, class Dev>
 class mutant_batches {
 public:
     /// Sequence x (C x L, host) is the one to mutate from now on; returns where the model reads it.
     const T* set_sequence(const T* x, shape s) {
-        x_ = x;
         s_ = s;
         return reference_ = staging_.upload(x, s.size());
     }
     /// The mutants of edits[0, count), count x C x L, where the model reads them.
     const T* write(context<Dev>& ctx, const substitution* edits, index_t count) {
-        const index_t S = s_.size();
-        if constexpr (gpu_device<Dev>) {
-            pairs_.resize(static_cast<std::size_t>(2 * count));
-            for (index_t j = 0; j < count; ++j) {
-                pairs_[static_cast<std::size_t>(2 * j)] = edits[j].l;
-                pairs_[static_cast<std::size_t>(2 * j + 1)] = edits[j].b;
-            }
-            grow(device_pairs_, 2 * count);
-            grow(mutants_, count * S);
-            device_memory<Dev>::upload(device_pairs_.data(), pairs_.data(), 2 * count);
-            gpu_runtime<Dev>::for_each(ctx, count * S,
-                                       gpu_kernels::write_mutants<T>{reference_, device_pairs_.data(),
-                                                                     mutants_.data(), s_.channels, s_.length});
-        } else {
-            grow(mutants_, count * S);
-            for (index_t j = 0; j < count; ++j) {
-                T* m = mutants_.data() + j * S;
-                std::copy(x_, x_ + S, m);
-                for (index_t c = 0; c < s_.channels; ++c) m[c * s_.length + edits[j].l] = T(c == edits[j].b ? 1 : 0);
-            }
+        pairs_.resize(static_cast<std::size_t>(2 * count));
+        for (index_t j = 0; j < count; ++j) {
+            pairs_[static_cast<std::size_t>(2 * j)] = edits[j].l;
+            pairs_[static_cast<std::size_t>(2 * j + 1)] = edits[j].b;
         }
+        const index_t* where = pair_staging_.upload(pairs_.data(), 2 * count);
+        if (mutants_.size() < static_cast<std::size_t>(count * s_.size()))
+            mutants_.resize(static_cast<std::size_t>(count * s_.size()));
+        for_each_index(ctx, count * s_.size(),
+                       gpu_kernels::write_mutants<T>{reference_, where, mutants_.data(), s_.channels, s_.length});
         return mutants_.data();
     }
 
 private:
-    template <class B>
-    static void grow(B& b, index_t n) {
-        if (b.size() < static_cast<std::size_t>(n)) b.resize(static_cast<std::size_t>(n));
-    }
-    const T* x_ = nullptr;          // the sequence on the host
-    const T* reference_ = nullptr;  // and where the model reads it
+    const T* reference_ = nullptr;  // where the model reads the sequence
     shape s_;
     host_staging<T, Dev> staging_;
+    host_staging<index_t, Dev> pair_staging_;
     typename device_memory<Dev>::template buffer<T> mutants_;
     std::vector<index_t> pairs_;
-    typename device_memory<Dev>::template buffer<index_t> device_pairs_;
 };
 }  // namespace detail
 
