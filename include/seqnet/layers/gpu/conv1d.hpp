@@ -2,6 +2,7 @@
 // im2col and GEMMs). The same layer as layers/conv1d.hpp, with its padding, stride and dilation.
 #pragma once
 
+#include <seqnet/backend/device_memory.hpp>
 #include <seqnet/backend/gpu/conv1d.hpp>
 #include <seqnet/layers/conv1d.hpp>
 
@@ -28,6 +29,23 @@ public:
 
 private:
     gpu_conv1d<T, Dev> engine_;
+};
+
+/// A convolution on the device whose weights a layer derives from its own parameters (the RC and motif
+/// convolutions expand theirs into it before each forward pass and fold its gradients back): the
+/// convolution and its weight and gradient buffers.
+template <class T, gpu_device Dev>
+struct gpu_filter_bank {
+    gpu_filter_bank(const conv1d_options& o, shape in) : conv(o, in) {
+        weights.resize(static_cast<std::size_t>(conv.parameter_count()));
+        grads.resize(weights.size());
+        conv.bind_parameters(weights.data(), grads.data());
+    }
+    gpu_filter_bank(gpu_filter_bank&&) noexcept = default;  // device buffers move with their addresses
+    gpu_filter_bank& operator=(gpu_filter_bank&&) noexcept = default;
+
+    conv1d_layer<T, Dev> conv;
+    typename device_memory<Dev>::template buffer<T> weights, grads;
 };
 
 }  // namespace seqnet

@@ -92,33 +92,27 @@ class motif_conv1d_layer<T, Dev> : public motif_conv1d_layer<T, cpu> {
 public:
     using device_type = Dev;
 
-    motif_conv1d_layer(const motif_conv1d_options& o, shape in) : cpu_layer(o, in), bank_(o.bank(), in) {
-        bank_params_.resize(static_cast<std::size_t>(bank_.parameter_count()));
-        bank_grads_.resize(bank_params_.size());
-        probs_.resize(static_cast<std::size_t>(this->weight_size()));
-        bank_.bind_parameters(bank_params_.data(), bank_grads_.data());
-    }
-    motif_conv1d_layer(motif_conv1d_layer&&) noexcept = default;  // device buffers move with their addresses
-    motif_conv1d_layer& operator=(motif_conv1d_layer&&) noexcept = default;
+    motif_conv1d_layer(const motif_conv1d_options& o, shape in)
+        : cpu_layer(o, in), bank_(o.bank(), in), probs_(static_cast<std::size_t>(this->weight_size())) {}
 
     /// The convolution it runs, with the log-odds weights of the last forward pass (on the device).
-    const conv1d_layer<T, Dev>& bank() const { return bank_; }
+    const conv1d_layer<T, Dev>& bank() const { return bank_.conv; }
 
     void forward(context<Dev>& ctx, const_batch_view<T, Dev> x, batch_view<T, Dev> y, phase ph) {
         gpu_runtime<Dev>::for_each(ctx, positions() + (this->b_ ? this->opts_.filters : 0),
-                                   gpu_kernels::motif_log_odds<T>{this->theta_, this->b_, probs_.data(), bank_params_.data(),
+                                   gpu_kernels::motif_log_odds<T>{this->theta_, this->b_, probs_.data(), bank_.weights.data(),
                                                                   geometry()});
-        bank_.forward(ctx, x, y, ph);
+        bank_.conv.forward(ctx, x, y, ph);
     }
 
     void backward(context<Dev>& ctx, const_batch_view<T, Dev> x, const_batch_view<T, Dev> y,
                   const_batch_view<T, Dev> dy, batch_view<T, Dev> dx, grad_mode mode) {
         const bool params = mode == grad_mode::parameters;
-        if (params) memory::zero(bank_grads_.data(), bank_.parameter_count());
-        bank_.backward(ctx, x, y, dy, dx, mode);
+        if (params) memory::zero(bank_.grads.data(), bank_.conv.parameter_count());
+        bank_.conv.backward(ctx, x, y, dy, dx, mode);
         if (!params) return;
         gpu_runtime<Dev>::for_each(ctx, positions() + (this->db_ ? this->opts_.filters : 0),
-                                   gpu_kernels::fold_motif_gradients<T>{bank_grads_.data(), probs_.data(), this->dtheta_,
+                                   gpu_kernels::fold_motif_gradients<T>{bank_.grads.data(), probs_.data(), this->dtheta_,
                                                                         this->db_, this->opts_.ic_penalty, geometry()});
     }
 
@@ -129,8 +123,8 @@ private:
         return {this->opts_.filters, this->opts_.kernel, {q[0], q[1], q[2], q[3]}};
     }
 
-    conv1d_layer<T, Dev> bank_;
-    typename memory::template buffer<T> bank_params_, bank_grads_, probs_;
+    gpu_filter_bank<T, Dev> bank_;
+    typename memory::template buffer<T> probs_;  // p of the last forward pass, for backward
 };
 
 }  // namespace seqnet

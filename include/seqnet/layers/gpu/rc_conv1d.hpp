@@ -4,7 +4,6 @@
 // backward, and the fold of the bank's gradients onto the shared parameters are one thread per value.
 #pragma once
 
-#include <seqnet/backend/device_memory.hpp>
 #include <seqnet/layers/gpu/conv1d.hpp>
 #include <seqnet/layers/rc_conv1d.hpp>
 
@@ -95,32 +94,27 @@ class rc_conv1d_layer<T, Dev> : public rc_conv1d_layer<T, cpu> {
 public:
     using device_type = Dev;
 
-    rc_conv1d_layer(const rc_conv1d_options& o, shape in) : cpu_layer(o, in), bank_(o.full_bank(), in) {
-        bank_params_.resize(static_cast<std::size_t>(bank_.parameter_count()));
-        bank_grads_.resize(bank_params_.size());
-        bank_.bind_parameters(bank_params_.data(), bank_grads_.data());
-    }
-    rc_conv1d_layer(rc_conv1d_layer&&) noexcept = default;  // device buffers move with their addresses
-    rc_conv1d_layer& operator=(rc_conv1d_layer&&) noexcept = default;
+    rc_conv1d_layer(const rc_conv1d_options& o, shape in) : cpu_layer(o, in), bank_(o.full_bank(), in) {}
 
     /// The 2F-filter bank on the device, with the weights of the last forward pass.
-    const conv1d_layer<T, Dev>& bank() const { return bank_; }
-    conv1d_layer<T, Dev>& bank() { return bank_; }
+    const conv1d_layer<T, Dev>& bank() const { return bank_.conv; }
+    conv1d_layer<T, Dev>& bank() { return bank_.conv; }
     /// Both strands' outputs (2F channels) of the last forward pass (strands::max and strands::sum).
     const_batch_view<T, Dev> strand_outputs(index_t batch) const {
-        return {full_.data(), batch, bank_.output_shape()};
+        return {full_.data(), batch, bank().output_shape()};
     }
 
     void forward(context<Dev>& ctx, const_batch_view<T, Dev> x, batch_view<T, Dev> y, phase ph) {
         const index_t F = this->opts_.filters, C = this->in_.channels, K = this->opts_.kernel;
-        gpu_runtime<Dev>::for_each(ctx, bank_.parameter_count(),
-                                   gpu_kernels::expand_rc_bank<T>{this->w_, this->b_, bank_params_.data(), F, C, K});
+        auto& bank = bank_.conv;
+        gpu_runtime<Dev>::for_each(ctx, bank.parameter_count(),
+                                   gpu_kernels::expand_rc_bank<T>{this->w_, this->b_, bank_.weights.data(), F, C, K});
         if (this->opts_.combine == strands::both) {
-            bank_.forward(ctx, x, y, ph);
+            bank.forward(ctx, x, y, ph);
             return;
         }
-        reserve(full_, x.batch * bank_.output_shape().size());
-        bank_.forward(ctx, x, {full_.data(), x.batch, bank_.output_shape()}, ph);
+        reserve(full_, x.batch * bank.output_shape().size());
+        bank.forward(ctx, x, {full_.data(), x.batch, bank.output_shape()}, ph);
         gpu_runtime<Dev>::for_each(ctx, y.size(), gpu_kernels::combine_strands<T>{full_.data(), y.data, F, this->out_.length,
                                                                                    this->opts_.combine == strands::sum});
     }
@@ -128,7 +122,8 @@ public:
     void backward(context<Dev>& ctx, const_batch_view<T, Dev> x, const_batch_view<T, Dev> y,
                   const_batch_view<T, Dev> dy, batch_view<T, Dev> dx, grad_mode mode) {
         const index_t F = this->opts_.filters, C = this->in_.channels, K = this->opts_.kernel;
-        const shape bank_out = bank_.output_shape();
+        auto& bank = bank_.conv;
+        const shape bank_out = bank.output_shape();
         const_batch_view<T, Dev> full_y = y, full_dy = dy;
         if (this->opts_.combine != strands::both) {
             reserve(dfull_, x.batch * bank_out.size());
@@ -139,11 +134,11 @@ public:
             full_dy = {dfull_.data(), x.batch, bank_out};
         }
         const bool params = mode == grad_mode::parameters;
-        if (params) memory::zero(bank_grads_.data(), bank_.parameter_count());
-        bank_.backward(ctx, x, full_y, full_dy, dx, mode);
+        if (params) memory::zero(bank_.grads.data(), bank.parameter_count());
+        bank.backward(ctx, x, full_y, full_dy, dx, mode);
         if (!params) return;
         gpu_runtime<Dev>::for_each(ctx, this->parameter_count(),
-                                   gpu_kernels::fold_rc_gradients<T>{bank_grads_.data(), this->dw_, this->db_, F, C, K});
+                                   gpu_kernels::fold_rc_gradients<T>{bank_.grads.data(), this->dw_, this->db_, F, C, K});
     }
 
 private:
@@ -151,8 +146,8 @@ private:
         if (b.size() < static_cast<std::size_t>(n)) b.resize(static_cast<std::size_t>(n));
     }
 
-    conv1d_layer<T, Dev> bank_;
-    typename memory::template buffer<T> bank_params_, bank_grads_, full_, dfull_;
+    gpu_filter_bank<T, Dev> bank_;
+    typename memory::template buffer<T> full_, dfull_;  // both strands' outputs and their gradient
 };
 
 }  // namespace seqnet
