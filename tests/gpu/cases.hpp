@@ -271,8 +271,8 @@ void compare_attributions(context<Dev>& gctx, report& r, const std::string& name
     r.add(name + " deeplift hypothetical",
           relative_difference(values_of(got_dl.hypothetical), values_of(want_dl.hypothetical)));
     const ism_options im{.batch = 50};
-    r.add(name + " naive ism", relative_difference(values_of(naive_ism(gpu_model, gctx, x, {}, im)),
-                                                   values_of(naive_ism(cpu_model, ctx, x, {}, im))));
+    r.add(name + " ism (naive on the device, fast on the CPU)",
+          relative_difference(values_of(ism(gpu_model, gctx, x, {}, im)), values_of(ism(cpu_model, ctx, x, {}, im))));
 }
 
 template <class Dev>

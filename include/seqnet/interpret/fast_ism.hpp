@@ -604,10 +604,15 @@ xt::xtensor<T, 3> fast_ism(Model& model, context<cpu>& ctx, const xt::xtensor<T,
 enum class ism_method { fast, naive };
 
 /// Saturation mutagenesis by the chosen method (fast unless told otherwise); both give the same result.
+/// A model on a GPU runs naive ISM either way: fast ISM's change propagation has no GPU kernels yet.
 template <interpretable_model Model, class T = typename Model::scalar_type>
-xt::xtensor<T, 3> ism(Model& model, context<cpu>& ctx, const xt::xtensor<T, 3>& x, const target& t = {},
-                      const ism_options& o = {}, ism_method method = ism_method::fast) {
-    return method == ism_method::fast ? fast_ism(model, ctx, x, t, o) : naive_ism(model, ctx, x, t, o);
+xt::xtensor<T, 3> ism(Model& model, context<typename Model::device_type>& ctx, const xt::xtensor<T, 3>& x,
+                      const target& t = {}, const ism_options& o = {}, ism_method method = ism_method::fast) {
+    if constexpr (gpu_device<typename Model::device_type>) {
+        return naive_ism(model, ctx, x, t, o);
+    } else {
+        return method == ism_method::fast ? fast_ism(model, ctx, x, t, o) : naive_ism(model, ctx, x, t, o);
+    }
 }
 
 }  // namespace seqnet
