@@ -196,8 +196,30 @@ inline dataset labelled_set(index_t n, std::uint64_t seed) {
     return d;
 }
 
-/// The trainer on the device against the trainer on the CPU: the same batches, dropout masks, losses and
-/// optimiser steps give the same weights.
+/// Trains `cpu_model` on the CPU and its copy on the device with the same options: the same batches,
+/// dropout masks, losses and optimiser steps give the same validation losses and weights.
+template <class Dev, class Model>
+void compare_training(context<Dev>& gctx, report& r, const std::string& name, Model& cpu_model, train_options o) {
+    const dataset train_set = labelled_set(96, 5), valid_set = labelled_set(40, 6);
+    o.progress = progress_mode::never;
+    context<cpu> ctx;
+    cpu_model.initialize(41);
+    auto gpu_model = to_device<Dev>(cpu_model);
+    gpu_model.initialize(41);
+    copy_weights(cpu_model, gpu_model);
+    const auto want = train(cpu_model, ctx, train_set, &valid_set, o);
+    const auto got = train(gpu_model, gctx, train_set, &valid_set, o);
+    std::vector<float> want_loss, got_loss;
+    for (const auto& e : want.epochs) want_loss.push_back(float(e.valid_loss));
+    for (const auto& e : got.epochs) got_loss.push_back(float(e.valid_loss));
+    r.add(name + ": validation losses", relative_difference(got_loss, want_loss));
+    const auto cp = cpu_model.parameters();
+    const auto gp = gpu_model.parameters();
+    r.add(name + ": trained weights",
+          relative_difference(to_host<Dev>(gp.data(), static_cast<index_t>(gp.size())), {cp.begin(), cp.end()}));
+}
+
+/// The trainer on the device against the trainer on the CPU.
 template <class Dev>
 void training_cases(context<Dev>& gctx, report& r) {
     // No bias before a batch norm: its true gradient is 0, and Adam turns float noise there into full
@@ -205,33 +227,23 @@ void training_cases(context<Dev>& gctx, report& r) {
     using logits_model = basic_sequential<float, cpu, input<64>, conv1d<10, 7, same, 1, 1, false>, batchnorm, relu,
                                           maxpool<3, 1>, conv1d<8, 5, valid, 1, 1, false>, batchnorm, relu, maxpool<4>,
                                           flatten, dense<12, false>, batchnorm, relu, dropout<0.3>, dense<3>>;
-    const dataset train_set = labelled_set(96, 5), valid_set = labelled_set(40, 6);
+    // A recurrent model of run-time layers, with RC sharing and a motif first layer.
+    model_spec recurrent{.input_length = 64, .tasks = {"gata", "ebox", "ccaat"}, .layers = {}};
+    recurrent.layers = {{motif_conv1d_options{.filters = 6, .kernel = 6, .ic_penalty = 0.01}}, {relu_options{}},
+                        {rc_conv1d_options{.filters = 4, .kernel = 5, .combine = strands::max}}, {relu_options{}},
+                        {maxpool_options{4, 4}}, {dropout_options{0.2}}, {bilstm_options{3}}, {flatten_options{}},
+                        {dense_options{dyn}}};
     train_options adam_run{.epochs = 2, .batch = 16, .lr = 1e-3, .clip_norm = 1.0, .l2 = 1e-4, .patience = 0,
                            .reverse_complement = true};
-    adam_run.frozen = {"0.weight[2,4]"};
+    train_options frozen_run = adam_run;
+    frozen_run.frozen = {"0.weight[2,4]"};
     train_options sgd_run{.epochs = 2, .batch = 16, .optimizer = optimizer_kind::sgd, .lr = 0.05, .momentum = 0.9,
                           .l1 = 1e-4, .patience = 0};
-    int run = 0;
-    for (train_options o : {adam_run, sgd_run}) {
-        o.progress = progress_mode::never;
-        const std::string name = run++ == 0 ? "training (adam, l2, clipping, frozen rows)" : "training (sgd, momentum, l1)";
-        context<cpu> ctx;
-        logits_model cpu_model;
-        cpu_model.initialize(41);
-        auto gpu_model = to_device<Dev>(cpu_model);
-        gpu_model.initialize(41);
-        copy_weights(cpu_model, gpu_model);
-        const auto want = train(cpu_model, ctx, train_set, &valid_set, o);
-        const auto got = train(gpu_model, gctx, train_set, &valid_set, o);
-        std::vector<float> want_loss, got_loss;
-        for (const auto& e : want.epochs) want_loss.push_back(float(e.valid_loss));
-        for (const auto& e : got.epochs) got_loss.push_back(float(e.valid_loss));
-        r.add(name + ": validation losses", relative_difference(got_loss, want_loss));
-        const auto cp = cpu_model.parameters();
-        const auto gp = gpu_model.parameters();
-        r.add(name + ": trained weights",
-              relative_difference(to_host<Dev>(gp.data(), static_cast<index_t>(gp.size())), {cp.begin(), cp.end()}));
-    }
+    logits_model a, b;
+    compare_training(gctx, r, "training (adam, l2, clipping, frozen rows)", a, frozen_run);
+    compare_training(gctx, r, "training (sgd, momentum, l1)", b, sgd_run);
+    spec_model c(recurrent);
+    compare_training(gctx, r, "training a spec model (motif, rc max, bilstm; adam)", c, adam_run);
 }
 
 inline std::vector<float> values_of(const xt::xtensor<float, 3>& a) { return {a.data(), a.data() + a.size()}; }
