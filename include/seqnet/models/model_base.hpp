@@ -17,6 +17,7 @@
 #include <seqnet/backend/device_memory.hpp>
 #include <seqnet/layers/concepts.hpp>
 #include <seqnet/layers/fusion.hpp>
+#include <seqnet/layers/gpu/fusion.hpp>
 #include <seqnet/models/visit.hpp>
 #include <seqnet/tensor/buffer.hpp>
 
@@ -36,7 +37,12 @@ concept has_fused_forward = requires(L& l, const L& cl, epilogue_builder<typenam
     cl.start_epilogue(e);
 };
 template <class L>
-concept has_fuse_into = requires(const L& cl, epilogue_builder<typename L::scalar_type>& e) {
+concept has_gpu_fused_forward = requires(const L& cl, gpu_epilogue<typename L::scalar_type>& e) {
+    cl.start_epilogue(e);
+};
+/// Whether layer L joins an epilogue of type E (epilogue_builder on the CPU, gpu_epilogue on a GPU).
+template <class L, class E>
+concept fuses_into = requires(const L& cl, E& e) {
     { cl.fuse_into(e) } -> std::same_as<bool>;
 };
 template <class L>
@@ -205,9 +211,10 @@ public:
             if (i < next || i >= end) return;  // absorbed into an earlier layer's epilogue, or not asked for
             std::size_t last = i;
             batch_view<T, Dev> out{};
-            if constexpr (std::same_as<Dev, cpu> && detail::has_fused_forward<L>) {  // CPU epilogues
-                auto& e = builders_[i];
-                l.start_epilogue(e);
+            // The layers after i join its epilogue while they fit; returns the last that joined.
+            auto gather = [&](auto& e) {
+                using E = std::remove_cvref_t<decltype(e)>;
+                std::size_t joined = i;
                 bool open = true;
                 self().for_each_layer([&](auto j, auto& follower) {
                     using F = std::remove_cvref_t<decltype(follower)>;
@@ -216,14 +223,26 @@ public:
                         open = false;
                         return;
                     }
-                    if constexpr (detail::has_fuse_into<F>) {
+                    if constexpr (detail::fuses_into<F, E>) {
                         if (follower.fuse_into(e)) {
-                            last = j;
+                            joined = j;
                             return;
                         }
                     }
                     open = false;
                 });
+                return joined;
+            };
+            if constexpr (std::same_as<Dev, cpu> && detail::has_fused_forward<L>) {  // CPU epilogues
+                auto& e = builders_[i];
+                l.start_epilogue(e);
+                last = gather(e);
+                out = {predict_[side].data(), x.batch, shapes_[last + 1]};
+                l.forward_fused(ctx, cur, out, e);
+            } else if constexpr (gpu_device<Dev> && detail::has_gpu_fused_forward<L>) {  // GPU epilogues
+                gpu_epilogue<T> e;
+                l.start_epilogue(e);
+                last = gather(e);
                 out = {predict_[side].data(), x.batch, shapes_[last + 1]};
                 l.forward_fused(ctx, cur, out, e);
             } else {

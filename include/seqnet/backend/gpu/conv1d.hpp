@@ -51,6 +51,27 @@ struct scatter_output {
     }
 };
 
+/// Thread i over y's chunk (n x F x L_y): the epilogue of Y' (layers/gpu/fusion.hpp), max-pooled over
+/// its windows when it pools (L_y the pooled length), or value by value (L_y = L_out).
+template <class T, class Epilogue>
+struct scatter_fused_output {
+    const T* yp;
+    T* y;
+    Epilogue e;
+    index_t filters, out_length, width, length;
+    SEQNET_HD void operator()(index_t i) const {
+        const index_t j = i % length, f = (i / length) % filters, s = i / (length * filters);
+        const T* row = yp + f * width + s * out_length;
+        if (!e.pool) {
+            y[i] = e.apply(f, row[j]);
+            return;
+        }
+        T m = e.apply(f, row[j * e.stride]);
+        for (index_t k = 1; k < e.pool; ++k) m = max_of(m, e.apply(f, row[j * e.stride + k]));
+        y[i] = m;
+    }
+};
+
 /// Thread i over dY' (F x n L_out): the gather of dy.
 template <class T>
 struct gather_output_gradient {
@@ -139,6 +160,24 @@ public:
                      rows_.data(), width);
             rt::for_each(ctx, n * F * Lo,
                          gpu_kernels::scatter_output<T>{rows_.data(), bias, y + n0 * F * Lo, F, Lo, width});
+        });
+    }
+
+    /// Inference with an epilogue (layers/gpu/fusion.hpp: bias, batch norm, ReLU, max pool) applied as
+    /// the GEMM's output is scattered; y has the pooled length when the epilogue pools.
+    template <class Epilogue>
+    void forward_fused(context<Dev>& ctx, const T* x, const T* w, const Epilogue& e, T* y, index_t batch) {
+        using rt = gpu_runtime<Dev>;
+        const index_t CK = g_.patch(), F = g_.filters, Lo = g_.out_length, Ly = e.pool ? e.pooled_length : Lo;
+        for_chunks(batch, [&](index_t n0, index_t n) {
+            const index_t width = n * Lo;
+            reserve(cols_, CK * width);
+            reserve(rows_, F * width);
+            rt::for_each(ctx, CK * width, gpu_kernels::im2col<T>{x + n0 * in_size(), cols_.data(), g_, width});
+            rt::gemm(ctx, transpose::no, transpose::no, F, width, CK, T(1), w, CK, cols_.data(), width, T(0),
+                     rows_.data(), width);
+            rt::for_each(ctx, n * F * Ly,
+                         gpu_kernels::scatter_fused_output<T, Epilogue>{rows_.data(), y + n0 * F * Ly, e, F, Lo, width, Ly});
         });
     }
 

@@ -4,6 +4,7 @@
 
 #include <seqnet/backend/gpu/runtime.hpp>
 #include <seqnet/layers/activations.hpp>
+#include <seqnet/layers/gpu/fusion.hpp>
 
 #include <cmath>
 
@@ -99,6 +100,7 @@ class relu_layer<T, Dev>
 public:
     using gpu_elementwise_layer<relu_layer<T, cpu>, Dev, gpu_kernels::relu_forward<T>,
                                 gpu_kernels::relu_backward<T>>::gpu_elementwise_layer;
+    bool fuse_into(gpu_epilogue<T>& e) const { return e.add_relu(); }
 };
 
 template <class T, gpu_device Dev>

@@ -7,6 +7,7 @@
 #include <seqnet/backend/device_memory.hpp>
 #include <seqnet/backend/gpu/runtime.hpp>
 #include <seqnet/layers/batchnorm.hpp>
+#include <seqnet/layers/gpu/fusion.hpp>
 
 #include <cmath>
 #include <vector>
@@ -274,6 +275,10 @@ public:
         if (dx.empty()) return;
         rt::for_each(ctx, dy.size(),
                      gpu_kernels::batchnorm_input_gradient<T>{x.data, dy.data, dx.data, mean_.data(), coef_.data(), C, L});
+    }
+
+    bool fuse_into(gpu_epilogue<T>& e) const {
+        return e.add_batchnorm(this->gamma_, this->beta_, running_mean_.data(), running_var_.data(), this->opts_.eps);
     }
 
 private:

@@ -5,6 +5,7 @@
 #include <seqnet/backend/device_memory.hpp>
 #include <seqnet/backend/gpu/conv1d.hpp>
 #include <seqnet/layers/conv1d.hpp>
+#include <seqnet/layers/gpu/fusion.hpp>
 
 namespace seqnet {
 
@@ -20,6 +21,12 @@ public:
     void forward(context<Dev>& ctx, const_batch_view<T, Dev> x, batch_view<T, Dev> y, phase) {
         engine_.forward(ctx, x.data, this->w_, this->b_, y.data, x.batch);
     }
+    /// Inference with the epilogue gathered from the layers that follow (layers/gpu/fusion.hpp).
+    void forward_fused(context<Dev>& ctx, const_batch_view<T, Dev> x, batch_view<T, Dev> y, const gpu_epilogue<T>& e) {
+        engine_.forward_fused(ctx, x.data, this->w_, e, y.data, x.batch);
+    }
+    void start_epilogue(gpu_epilogue<T>& e) const { e.reset(this->b_, true); }
+
     void backward(context<Dev>& ctx, const_batch_view<T, Dev> x, const_batch_view<T, Dev>, const_batch_view<T, Dev> dy,
                   batch_view<T, Dev> dx, grad_mode mode) {
         const bool params = mode == grad_mode::parameters;

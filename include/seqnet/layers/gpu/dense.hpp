@@ -4,6 +4,7 @@
 
 #include <seqnet/backend/gpu/runtime.hpp>
 #include <seqnet/layers/dense.hpp>
+#include <seqnet/layers/gpu/fusion.hpp>
 
 namespace seqnet {
 
@@ -47,6 +48,15 @@ public:
         rt::gemm(ctx, transpose::no, transpose::yes, N, U, D, T(1), x.data, D, this->w_, D, T(0), y.data, U);
         if (this->b_) rt::for_each(ctx, N * U, gpu_kernels::add_bias_rows<T>{y.data, this->b_, U});
     }
+
+    /// Inference with the epilogue gathered from the layers that follow (layers/gpu/fusion.hpp).
+    void forward_fused(context<Dev>& ctx, const_batch_view<T, Dev> x, batch_view<T, Dev> y, const gpu_epilogue<T>& e) {
+        using rt = gpu_runtime<Dev>;
+        const index_t N = x.batch, D = this->in_.channels, U = this->opts_.units;
+        rt::gemm(ctx, transpose::no, transpose::yes, N, U, D, T(1), x.data, D, this->w_, D, T(0), y.data, U);
+        rt::for_each(ctx, N * U, gpu_kernels::dense_epilogue<T>{y.data, e, U});
+    }
+    void start_epilogue(gpu_epilogue<T>& e) const { e.reset(this->b_, false); }
 
     void backward(context<Dev>& ctx, const_batch_view<T, Dev> x, const_batch_view<T, Dev>, const_batch_view<T, Dev> dy,
                   batch_view<T, Dev> dx, grad_mode mode) {

@@ -6,6 +6,7 @@
 #include <seqnet/backend/device_memory.hpp>
 #include <seqnet/backend/gpu/runtime.hpp>
 #include <seqnet/layers/dropout.hpp>
+#include <seqnet/layers/gpu/fusion.hpp>
 
 namespace seqnet {
 
@@ -68,6 +69,7 @@ public:
         }
         gpu_runtime<Dev>::for_each(ctx, dy.size(), gpu_kernels::multiply<T>{dy.data, mask_.data(), dx.data});
     }
+    bool fuse_into(gpu_epilogue<T>&) const { return true; }  // identity at inference
 
 private:
     typename memory::template buffer<T> mask_;

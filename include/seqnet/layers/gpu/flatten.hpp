@@ -4,6 +4,7 @@
 
 #include <seqnet/backend/device_memory.hpp>
 #include <seqnet/layers/flatten.hpp>
+#include <seqnet/layers/gpu/fusion.hpp>
 
 namespace seqnet {
 
@@ -20,6 +21,7 @@ public:
                   batch_view<T, Dev> dx, grad_mode) {
         if (!dx.empty()) device_memory<Dev>::copy(dx.data, dy.data, dy.size());
     }
+    bool fuse_into(gpu_epilogue<T>& e) const { return e.add_reshape(); }
 };
 
 }  // namespace seqnet

@@ -6,6 +6,7 @@
 
 #include <seqnet/backend/gpu/runtime.hpp>
 #include <seqnet/layers/global_maxpool.hpp>
+#include <seqnet/layers/gpu/fusion.hpp>
 #include <seqnet/layers/maxpool.hpp>
 
 namespace seqnet {
@@ -78,6 +79,7 @@ public:
                                                                     this->out_.length, this->opts_.size,
                                                                     this->opts_.step()});
     }
+    bool fuse_into(gpu_epilogue<T>& e) const { return e.add_maxpool(this->opts_.size, this->opts_.step(), this->out_.length); }
 };
 
 /// A whole-length max pool: one thread per row.
@@ -97,6 +99,7 @@ public:
         const index_t L = this->in_.length;
         gpu_runtime<Dev>::for_each(ctx, dy.size(), gpu_kernels::global_maxpool_backward<T>{x.data, dy.data, dx.data, L});
     }
+    bool fuse_into(gpu_epilogue<T>& e) const { return e.add_maxpool(this->in_.length, this->in_.length, 1); }
 };
 
 }  // namespace seqnet
