@@ -1,6 +1,6 @@
 // seqnet/layers/gpu/batchnorm.hpp -- batch normalisation on a GPU device. Channel statistics are reduced
-// in two steps (one thread per channel and sample over the length, then one per channel over the
-// batch) in double; the values are mapped by one thread each. Running statistics live on the device.
+// in two steps in double: up to 32 threads per (channel, sample) row, reading adjacent values, then one
+// thread per channel over those partial sums; the values are mapped by one thread each. Running statistics live on the device.
 // The same layer as layers/batchnorm.hpp.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <seqnet/layers/batchnorm.hpp>
 #include <seqnet/layers/gpu/fusion.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -16,28 +17,37 @@ namespace seqnet {
 
 namespace gpu_kernels {
 
-/// Thread i = c N + n: sum over the length of x[n, c, :] (minus `centre[c]` and squared, if given).
+/// Each (channel, sample) row of length L is summed by `lanes` threads, lane k taking positions k,
+/// k + lanes, ... so that adjacent threads read adjacent values; the channel reducers below then see
+/// N x lanes partial sums per channel. Thread i = c (N lanes) + n lanes + k.
+struct row_lanes {
+    index_t N, C, L, lanes;
+    SEQNET_HD index_t channel(index_t i) const { return i / (N * lanes); }
+    SEQNET_HD index_t row(index_t i) const { return (((i / lanes) % N) * C + channel(i)) * L; }
+    SEQNET_HD index_t lane(index_t i) const { return i % lanes; }
+};
+
+/// Thread i (row_lanes): its lane's sum of x[n, c, :] (minus `centre[c]` and squared, if given).
 template <class T>
 struct channel_sample_sums {
     const T* x;
     const double* centre;  // null: plain sums
     double* partial;
-    index_t N, C, L;
+    row_lanes g;
     SEQNET_HD void operator()(index_t i) const {
-        const index_t c = i / N, n = i % N;
-        const T* r = x + (n * C + c) * L;
+        const T* r = x + g.row(i);
         double s = 0;
         if (centre) {
-            const double m = centre[c];
-            for (index_t l = 0; l < L; ++l) s += (double(r[l]) - m) * (double(r[l]) - m);
+            const double m = centre[g.channel(i)];
+            for (index_t l = g.lane(i); l < g.L; l += g.lanes) s += (double(r[l]) - m) * (double(r[l]) - m);
         } else {
-            for (index_t l = 0; l < L; ++l) s += double(r[l]);
+            for (index_t l = g.lane(i); l < g.L; l += g.lanes) s += double(r[l]);
         }
         partial[i] = s;
     }
 };
 
-/// Thread c: the batch mean of channel c from its per-sample sums.
+/// Thread c: the batch mean of channel c from its N partial sums.
 struct channel_mean {
     const double* partial;
     double* mean;
@@ -50,7 +60,7 @@ struct channel_mean {
     }
 };
 
-/// Thread c, training: the variance from per-sample squared deviations, the running statistics' update
+/// Thread c, training: the variance from the partial sums of squared deviations, the running statistics' update
 /// and the map y = a x + b.
 template <class T>
 struct channel_training_affine {
@@ -109,7 +119,7 @@ struct channel_affine_map {
     }
 };
 
-/// Thread i = c N + n: sum over the length of dy and of dy (x - mean[c]).
+/// Thread i (row_lanes): its lane's sums of dy and of dy (x - mean[c]) over row (n, c).
 template <class T>
 struct channel_sample_gradient_sums {
     const T* x;
@@ -117,14 +127,13 @@ struct channel_sample_gradient_sums {
     const double* mean;
     double* partial_dy;
     double* partial_dyx;
-    index_t N, C, L;
+    row_lanes rl;
     SEQNET_HD void operator()(index_t i) const {
-        const index_t c = i / N, n = i % N;
-        const T* xr = x + (n * C + c) * L;
-        const T* g = dy + (n * C + c) * L;
-        const double m = mean[c];
+        const T* xr = x + rl.row(i);
+        const T* g = dy + rl.row(i);
+        const double m = mean[rl.channel(i)];
         double s = 0, d = 0;
-        for (index_t l = 0; l < L; ++l) {
+        for (index_t l = rl.lane(i); l < rl.L; l += rl.lanes) {
             s += double(g[l]);
             d += double(g[l]) * (double(xr[l]) - m);
         }
@@ -235,14 +244,16 @@ public:
         T* b = affine_.data() + C;
         if (ph == phase::training) {
             const double count = double(N * L);
-            reserve_partials(C * N);
-            rt::for_each(ctx, C * N, gpu_kernels::channel_sample_sums<T>{x.data, nullptr, partial_.data(), N, C, L});
-            rt::for_each(ctx, C, gpu_kernels::channel_mean{partial_.data(), mean_.data(), N, count});
-            rt::for_each(ctx, C * N, gpu_kernels::channel_sample_sums<T>{x.data, mean_.data(), partial_.data(), N, C, L});
+            const gpu_kernels::row_lanes rl = lanes_of(N, C, L);
+            const index_t parts = N * rl.lanes;  // partial sums per channel
+            reserve_partials(C * parts);
+            rt::for_each(ctx, C * parts, gpu_kernels::channel_sample_sums<T>{x.data, nullptr, partial_.data(), rl});
+            rt::for_each(ctx, C, gpu_kernels::channel_mean{partial_.data(), mean_.data(), parts, count});
+            rt::for_each(ctx, C * parts, gpu_kernels::channel_sample_sums<T>{x.data, mean_.data(), partial_.data(), rl});
             rt::for_each(ctx, C,
                          gpu_kernels::channel_training_affine<T>{partial_.data(), mean_.data(), inv_std_.data(),
                                                                   this->gamma_, this->beta_, running_mean_.data(),
-                                                                  running_var_.data(), a, b, N, count,
+                                                                  running_var_.data(), a, b, parts, count,
                                                                   this->opts_.eps, this->opts_.momentum});
         } else {
             compute_inference_affine(ctx);
@@ -264,14 +275,16 @@ public:
         if (!training)
             rt::for_each(ctx, C, gpu_kernels::channel_running_statistics<T>{running_mean_.data(), running_var_.data(),
                                                                              mean_.data(), inv_std_.data(), this->opts_.eps});
-        reserve_partials(C * N);
+        const gpu_kernels::row_lanes rl = lanes_of(N, C, L);
+        const index_t parts = N * rl.lanes;
+        reserve_partials(C * parts);
         double* pdy = partial_.data();
-        double* pdyx = partial_.data() + C * N;
-        rt::for_each(ctx, C * N, gpu_kernels::channel_sample_gradient_sums<T>{x.data, dy.data, mean_.data(), pdy, pdyx, N, C, L});
+        double* pdyx = partial_.data() + C * parts;
+        rt::for_each(ctx, C * parts, gpu_kernels::channel_sample_gradient_sums<T>{x.data, dy.data, mean_.data(), pdy, pdyx, rl});
         rt::for_each(ctx, C,
                      gpu_kernels::channel_gradient_coefficients<T>{pdy, pdyx, inv_std_.data(), this->gamma_,
                                                                     params ? this->dgamma_ : nullptr, this->dbeta_,
-                                                                    coef_.data(), N, double(N * L), training});
+                                                                    coef_.data(), parts, double(N * L), training});
         if (dx.empty()) return;
         rt::for_each(ctx, dy.size(),
                      gpu_kernels::batchnorm_input_gradient<T>{x.data, dy.data, dx.data, mean_.data(), coef_.data(), C, L});
@@ -293,6 +306,10 @@ private:
                                                                              affine_.data() + C, this->opts_.eps});
     }
 
+    /// Up to 32 lanes per row: a warp reads 32 adjacent values.
+    static gpu_kernels::row_lanes lanes_of(index_t N, index_t C, index_t L) {
+        return {N, C, L, std::min<index_t>(32, std::max<index_t>(1, L))};
+    }
     /// Two arrays of `n` per-(channel, sample) partial sums.
     void reserve_partials(index_t n) {
         if (partial_.size() < static_cast<std::size_t>(2 * n)) partial_.resize(static_cast<std::size_t>(2 * n));
