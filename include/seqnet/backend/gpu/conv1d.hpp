@@ -149,17 +149,10 @@ public:
 
     /// y = conv(x) + bias (bias may be null).
     void forward(context<Dev>& ctx, const T* x, const T* w, const T* bias, T* y, index_t batch) {
-        using rt = gpu_runtime<Dev>;
-        const index_t CK = g_.patch(), F = g_.filters, Lo = g_.out_length;
-        for_chunks(batch, [&](index_t n0, index_t n) {
-            const index_t width = n * Lo;
-            reserve(cols_, CK * width);
-            reserve(rows_, F * width);
-            rt::for_each(ctx, CK * width, gpu_kernels::im2col<T>{x + n0 * in_size(), cols_.data(), g_, width});
-            rt::gemm(ctx, transpose::no, transpose::no, F, width, CK, T(1), w, CK, cols_.data(), width, T(0),
-                     rows_.data(), width);
-            rt::for_each(ctx, n * F * Lo,
-                         gpu_kernels::scatter_output<T>{rows_.data(), bias, y + n0 * F * Lo, F, Lo, width});
+        const index_t F = g_.filters, Lo = g_.out_length;
+        for_product_chunks(ctx, x, w, batch, [&](index_t n0, index_t n, index_t width) {
+            gpu_runtime<Dev>::for_each(ctx, n * F * Lo,
+                                       gpu_kernels::scatter_output<T>{rows_.data(), bias, y + n0 * F * Lo, F, Lo, width});
         });
     }
 
@@ -167,17 +160,11 @@ public:
     /// the GEMM's output is scattered; y has the pooled length when the epilogue pools.
     template <class Epilogue>
     void forward_fused(context<Dev>& ctx, const T* x, const T* w, const Epilogue& e, T* y, index_t batch) {
-        using rt = gpu_runtime<Dev>;
-        const index_t CK = g_.patch(), F = g_.filters, Lo = g_.out_length, Ly = e.pool ? e.pooled_length : Lo;
-        for_chunks(batch, [&](index_t n0, index_t n) {
-            const index_t width = n * Lo;
-            reserve(cols_, CK * width);
-            reserve(rows_, F * width);
-            rt::for_each(ctx, CK * width, gpu_kernels::im2col<T>{x + n0 * in_size(), cols_.data(), g_, width});
-            rt::gemm(ctx, transpose::no, transpose::no, F, width, CK, T(1), w, CK, cols_.data(), width, T(0),
-                     rows_.data(), width);
-            rt::for_each(ctx, n * F * Ly,
-                         gpu_kernels::scatter_fused_output<T, Epilogue>{rows_.data(), y + n0 * F * Ly, e, F, Lo, width, Ly});
+        const index_t F = g_.filters, Lo = g_.out_length, Ly = e.pool ? e.pooled_length : Lo;
+        for_product_chunks(ctx, x, w, batch, [&](index_t n0, index_t n, index_t width) {
+            gpu_runtime<Dev>::for_each(ctx, n * F * Ly,
+                                       gpu_kernels::scatter_fused_output<T, Epilogue>{rows_.data(), y + n0 * F * Ly, e, F,
+                                                                                      Lo, width, Ly});
         });
     }
 
@@ -212,6 +199,21 @@ public:
 
 private:
     index_t in_size() const { return g_.in_channels * g_.in_length; }
+
+    /// For each chunk of samples: rows_ = W cols (F x n L_out), then scatter(n0, n, n L_out).
+    template <class Scatter>
+    void for_product_chunks(context<Dev>& ctx, const T* x, const T* w, index_t batch, Scatter&& scatter) {
+        const index_t CK = g_.patch(), F = g_.filters, Lo = g_.out_length;
+        for_chunks(batch, [&](index_t n0, index_t n) {
+            const index_t width = n * Lo;
+            reserve(cols_, CK * width);
+            reserve(rows_, F * width);
+            gpu_runtime<Dev>::for_each(ctx, CK * width, gpu_kernels::im2col<T>{x + n0 * in_size(), cols_.data(), g_, width});
+            gpu_runtime<Dev>::gemm(ctx, transpose::no, transpose::no, F, width, CK, T(1), w, CK, cols_.data(), width, T(0),
+                                   rows_.data(), width);
+            scatter(n0, n, width);
+        });
+    }
 
     template <class F>
     void for_chunks(index_t batch, F&& f) {
