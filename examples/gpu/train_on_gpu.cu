@@ -4,7 +4,7 @@
 //
 // Simulates labelled sequences (three planted motifs, one task each), builds a small Basset-style model,
 // copies it to the GPU with to_device<cuda>, trains it there with the same trainer as on the CPU, computes
-// saliency on the GPU, copies the weights back with copy_weights and checks that the CPU copy predicts
+// saliency, DeepLIFT and ISM on the GPU, copies the weights back with copy_weights and checks that the CPU copy predicts
 // what the GPU copy predicts. Without a CUDA device it exits with 77 unless --emulated is given: then the
 // same code runs on emulated_gpu, the GPU backend executed on the host (slow; for machines without a GPU).
 #include <seqnet/cuda.hpp>
@@ -64,6 +64,19 @@ int run(context<Dev>& gpu, index_t sequences, index_t epochs) {
     float strongest = 0;
     for (float v : g) strongest = std::max(strongest, std::abs(v));
     std::printf("saliency of %lld sequences for task 0: largest |gradient| %.4f\n", static_cast<long long>(shown), strongest);
+    // DeepLIFT against dinucleotide shuffles (its contributions add up to f(x) - f(reference)), and
+    // saturation mutagenesis of the first sequence, both on the device.
+    deeplift_options dl;
+    dl.reference.kind = reference_kind::shuffle;
+    dl.reference.count = 4;
+    const auto contributions = deeplift(model, gpu, x, target{.tasks = {0}}, dl);
+    std::printf("DeepLIFT of %lld sequences for task 0: summation-to-delta error %.2g\n", static_cast<long long>(shown),
+                contributions.worst_relative_delta());
+    xt::xtensor<float, 3> first = xt::xtensor<float, 3>::from_shape({1, 4, 100});
+    std::copy(x.begin(), x.begin() + first.size(), first.begin());
+    const auto changes = ism(model, gpu, first, target{.tasks = {0}});
+    const auto [lowest, highest] = std::minmax_element(changes.begin(), changes.end());
+    std::printf("ISM of sequence 1 (300 substitutions): changes from %.3f to %.3f\n", *lowest, *highest);
 
     // Back to the CPU: the copy predicts what the device predicted.
     copy_weights(model, cpu_model);
@@ -73,7 +86,7 @@ int run(context<Dev>& gpu, index_t sequences, index_t epochs) {
     for (std::size_t i = 0; i < on_cpu.size(); ++i)
         worst = std::max(worst, std::abs(double(on_cpu[i]) - double(probabilities[i])));
     std::printf("weights copied back: CPU and %s predictions differ by at most %.2g\n", Dev::name, worst);
-    const bool ok = ev.macro_auroc > 0.8 && worst < 1e-4;
+    const bool ok = ev.macro_auroc > 0.8 && worst < 1e-4 && contributions.worst_relative_delta() < 1e-3;
     std::printf("%s\n", ok ? "train_on_gpu: OK" : "train_on_gpu: FAILED");
     return ok ? 0 : 1;
 }
