@@ -23,6 +23,13 @@ namespace seqnet {
 template <class Dev>
 struct device_memory;
 
+/// Grows a grow-only buffer (any device's, or a std::vector) to at least n values; never shrinks it, so
+/// steady-state passes allocate nothing.
+template <class Buffer>
+void grow_to(Buffer& b, index_t n) {
+    if (b.size() < static_cast<std::size_t>(n)) b.resize(static_cast<std::size_t>(n));
+}
+
 template <>
 struct device_memory<cpu> {
     template <class T>

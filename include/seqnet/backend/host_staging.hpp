@@ -19,7 +19,7 @@ public:
         if constexpr (std::same_as<Dev, cpu>) {
             return host;
         } else {
-            if (device_.size() < static_cast<std::size_t>(n)) device_.resize(static_cast<std::size_t>(n));
+            grow_to(device_, n);
             device_memory<Dev>::upload(device_.data(), host, n);
             return device_.data();
         }
@@ -29,7 +29,7 @@ public:
         if constexpr (std::same_as<Dev, cpu>) {
             return device;
         } else {
-            if (host_.size() < static_cast<std::size_t>(n)) host_.resize(static_cast<std::size_t>(n));
+            grow_to(host_, n);
             device_memory<Dev>::download(host_.data(), device, n);
             return host_.data();
         }

@@ -135,13 +135,6 @@ struct deeplift_strand_max {
 };
 }  // namespace gpu_kernels
 
-namespace detail {
-template <class B>
-void grow_scratch(B& b, index_t n) {
-    if (b.size() < static_cast<std::size_t>(n)) b.resize(static_cast<std::size_t>(n));
-}
-}  // namespace detail
-
 /// Element-wise nonlinearities: the secant slope, or the derivative (from input and output) at x.
 template <class Derivative>
 struct deeplift_rescale_rule {
@@ -186,7 +179,7 @@ struct deeplift_rc_conv_rule {
         }
         const index_t P = v.x_in.batch, F = v.m_out.sample.channels, L = v.m_out.sample.length;
         const auto full = l.strand_outputs(2 * P);
-        detail::grow_scratch(*v.scratch, P * full.sample.size());
+        grow_to(*v.scratch, P * full.sample.size());
         const batch_view<T, Dev> m_full{v.scratch->data(), P, full.sample};
         for_each_index(ctx, P * F * L, gpu_kernels::deeplift_strand_max<T>{full.data, v.m_out.data, m_full.data, P, F, L, v.eps},
                        8.0);

@@ -103,8 +103,7 @@ public:
             pairs_[static_cast<std::size_t>(2 * j + 1)] = edits[j].b;
         }
         const index_t* where = pair_staging_.upload(pairs_.data(), 2 * count);
-        if (mutants_.size() < static_cast<std::size_t>(count * s_.size()))
-            mutants_.resize(static_cast<std::size_t>(count * s_.size()));
+        grow_to(mutants_, count * s_.size());
         for_each_index(ctx, count * s_.size(),
                        gpu_kernels::write_mutants<T>{reference_, where, mutants_.data(), s_.channels, s_.length});
         return mutants_.data();

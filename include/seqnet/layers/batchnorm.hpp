@@ -27,6 +27,18 @@ struct batchnorm_options {
     }
 };
 
+/// The inference map of one channel, y = a x + b: a = gamma / sqrt(running_var + eps),
+/// b = beta - a running_mean. One definition for the CPU layer, the GPU layer and the GPU epilogue.
+template <class T>
+struct channel_affine {
+    T a, b;
+};
+template <class T>
+SEQNET_HD channel_affine<T> batchnorm_inference_map(T gamma, T beta, T running_mean, T running_var, double eps) {
+    const T a = gamma / std::sqrt(running_var + T(eps));
+    return {a, beta - a * running_mean};
+}
+
 template <class T, class Dev = cpu>
 class batchnorm_layer : public layer_base<batchnorm_layer<T, Dev>, T, Dev, batchnorm_options> {
     using base = layer_base<batchnorm_layer<T, Dev>, T, Dev, batchnorm_options>;
@@ -80,8 +92,8 @@ public:
 
     /// a and b of the inference map y = a x + b for channel c.
     std::pair<T, T> inference_affine(index_t c) const {
-        const T a = gamma_[c] / std::sqrt(running_var_[c] + T(opts_.eps));
-        return {a, beta_[c] - a * running_mean_[c]};
+        const auto m = batchnorm_inference_map(gamma_[c], beta_[c], running_mean_[c], running_var_[c], opts_.eps);
+        return {m.a, m.b};
     }
 
     void forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y, phase ph) {

@@ -149,7 +149,7 @@ public:
         expect_shape(x, shapes_[first], first == 0 ? "model input" : "model activation");
         batch_ = x.batch;
         for (std::size_t i = first; i <= last; ++i)
-            grow(acts_[i], batch_ * shapes_[i].size());
+            grow_to(acts_[i], batch_ * shapes_[i].size());
         memory::copy(acts_[first].data(), x.data, x.size());
         self().for_each_layer([&](auto i, auto& l) {
             if (i >= first && i < last) l.forward(ctx, activation(i), mutable_activation(i + 1), ph);
@@ -178,7 +178,7 @@ public:
         if (dy.batch != batch_)
             throw shape_error("model output gradient: batch " + std::to_string(dy.batch) +
                               " does not match the last forward pass (" + std::to_string(batch_) + ")");
-        for (auto& g : grad_) grow(g, batch_ * largest_shape());
+        for (auto& g : grad_) grow_to(g, batch_ * largest_shape());
         const_batch_view<T, Dev> upstream = dy;
         int side = 0;
         self().for_each_layer_reverse([&](auto i, auto& l) {
@@ -201,7 +201,7 @@ public:
     /// logits under an output sigmoid, or an embedding).
     const_batch_view<T, Dev> predict(context<Dev>& ctx, const_batch_view<T, Dev> x, std::size_t layers = ~std::size_t(0)) {
         expect_shape(x, input_shape(), "model input");
-        for (auto& b : predict_) grow(b, x.batch * largest_shape());
+        for (auto& b : predict_) grow_to(b, x.batch * largest_shape());
         const std::size_t end = std::min(layers, depth());
         const_batch_view<T, Dev> cur = x;
         int side = 0;
@@ -334,9 +334,6 @@ private:
 
     /// Buffers keep their largest size: a smaller batch between larger ones must not shrink them, or
     /// the next larger batch would zero the regrown part again.
-    static void grow(buffer<T>& b, index_t n) {
-        if (b.size() < static_cast<std::size_t>(n)) b.resize(static_cast<std::size_t>(n));
-    }
 
     index_t largest_shape() const {
         index_t largest = 0;

@@ -174,22 +174,22 @@ public:
         const index_t CK = g_.patch(), F = g_.filters, Lo = g_.out_length;
         for_chunks(batch, [&](index_t n0, index_t n) {
             const index_t width = n * Lo;
-            reserve(rows_, F * width);
+            grow_to(rows_, F * width);
             rt::for_each(ctx, F * width, gpu_kernels::gather_output_gradient<T>{dy + n0 * F * Lo, rows_.data(), F, Lo, width});
             if (dw) {
-                reserve(cols_, CK * width);
+                grow_to(cols_, CK * width);
                 rt::for_each(ctx, CK * width, gpu_kernels::im2col<T>{x + n0 * in_size(), cols_.data(), g_, width});
                 rt::gemm(ctx, transpose::no, transpose::yes, F, CK, width, T(1), rows_.data(), width, cols_.data(),
                          width, T(1), dw, CK);
                 if (db) {  // rows of n L_out values: summed in two steps, so F x lanes threads share the work
                     const index_t lanes = std::min<index_t>(width, 256);
-                    reserve(lanes_, F * lanes);
+                    grow_to(lanes_, F * lanes);
                     rt::for_each(ctx, F * lanes, gpu_kernels::strided_row_sums<T>{rows_.data(), lanes_.data(), width, lanes});
                     rt::for_each(ctx, F, gpu_kernels::accumulate_row_sums<T>{lanes_.data(), db, lanes});
                 }
             }
             if (dx) {
-                reserve(dcols_, CK * width);
+                grow_to(dcols_, CK * width);
                 rt::gemm(ctx, transpose::yes, transpose::no, CK, width, F, T(1), w, CK, rows_.data(), width, T(0),
                          dcols_.data(), width);
                 rt::for_each(ctx, n * in_size(), gpu_kernels::col2im<T>{dcols_.data(), dx + n0 * in_size(), g_, width});
@@ -206,8 +206,8 @@ private:
         const index_t CK = g_.patch(), F = g_.filters, Lo = g_.out_length;
         for_chunks(batch, [&](index_t n0, index_t n) {
             const index_t width = n * Lo;
-            reserve(cols_, CK * width);
-            reserve(rows_, F * width);
+            grow_to(cols_, CK * width);
+            grow_to(rows_, F * width);
             gpu_runtime<Dev>::for_each(ctx, CK * width, gpu_kernels::im2col<T>{x + n0 * in_size(), cols_.data(), g_, width});
             gpu_runtime<Dev>::gemm(ctx, transpose::no, transpose::no, F, width, CK, T(1), w, CK, cols_.data(), width, T(0),
                                    rows_.data(), width);
@@ -220,10 +220,6 @@ private:
         const index_t per_sample = std::max<index_t>(1, std::max(g_.patch(), g_.filters) * g_.out_length);
         const index_t chunk = std::max<index_t>(1, chunk_values / per_sample);
         for (index_t n0 = 0; n0 < batch; n0 += chunk) f(n0, std::min(chunk, batch - n0));
-    }
-
-    static void reserve(typename device_memory<Dev>::template buffer<T>& b, index_t n) {
-        if (b.size() < static_cast<std::size_t>(n)) b.resize(static_cast<std::size_t>(n));
     }
 
     cpu_kernels::conv1d_geometry g_;

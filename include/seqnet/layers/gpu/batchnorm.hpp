@@ -99,9 +99,9 @@ struct channel_inference_affine {
     T* b;
     double eps;
     SEQNET_HD void operator()(index_t c) const {
-        const T k = gamma[c] / std::sqrt(running_var[c] + T(eps));
-        a[c] = k;
-        b[c] = beta[c] - k * running_mean[c];
+        const auto m = batchnorm_inference_map(gamma[c], beta[c], running_mean[c], running_var[c], eps);
+        a[c] = m.a;
+        b[c] = m.b;
     }
 };
 
@@ -312,7 +312,7 @@ private:
     }
     /// Two arrays of `n` per-(channel, sample) partial sums.
     void reserve_partials(index_t n) {
-        if (partial_.size() < static_cast<std::size_t>(2 * n)) partial_.resize(static_cast<std::size_t>(2 * n));
+        grow_to(partial_, 2 * n);
     }
 
     void reset_running_statistics() {

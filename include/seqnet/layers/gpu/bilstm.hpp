@@ -143,13 +143,13 @@ public:
     void forward(context<Dev>& ctx, const_batch_view<T, Dev> x, batch_view<T, Dev> y, phase) {
         using rt = gpu_runtime<Dev>;
         const index_t N = x.batch, H = this->opts_.hidden, H4 = 4 * H, D = this->in_.channels, L = this->in_.length;
-        reserve(xt_, L * N * D);
-        reserve(state_, N * H);
+        grow_to(xt_, L * N * D);
+        grow_to(state_, N * H);
         rt::for_each(ctx, L * N * D, gpu_kernels::gather_time_major<T>{x.data, xt_.data(), N, D, L});
         for (int dir = 0; dir < 2; ++dir) {
             const T* p = this->values_ + dir * this->direction_size();
-            reserve(gates_[dir], L * N * H4);
-            reserve(cells_[dir], L * N * H);
+            grow_to(gates_[dir], L * N * H4);
+            grow_to(cells_[dir], L * N * H);
             rt::gemm(ctx, transpose::no, transpose::yes, L * N, H4, D, T(1), xt_.data(), D, p, D, T(0),
                      gates_[dir].data(), H4);
             for (index_t s = 0; s < L; ++s) {
@@ -171,15 +171,15 @@ public:
         using rt = gpu_runtime<Dev>;
         const index_t N = x.batch, H = this->opts_.hidden, H4 = 4 * H, D = this->in_.channels, L = this->in_.length;
         const bool params = mode == grad_mode::parameters;
-        reserve(dz_, L * N * H4);
-        reserve(dh_, N * H);
-        reserve(dc_, N * H);
+        grow_to(dz_, L * N * H4);
+        grow_to(dh_, N * H);
+        grow_to(dc_, N * H);
         if (params) {
-            reserve(xt_, L * N * D);
-            reserve(hprev_, L * N * H);
+            grow_to(xt_, L * N * D);
+            grow_to(hprev_, L * N * H);
             rt::for_each(ctx, L * N * D, gpu_kernels::gather_time_major<T>{x.data, xt_.data(), N, D, L});
         }
-        if (!dx.empty()) reserve(dxt_, L * N * D);
+        if (!dx.empty()) grow_to(dxt_, L * N * D);
         for (int dir = 0; dir < 2; ++dir) {
             const T* p = this->values_ + dir * this->direction_size();
             T* g = this->grads_ + dir * this->direction_size();
@@ -212,10 +212,6 @@ public:
     }
 
 private:
-    static void reserve(device_buffer& b, index_t n) {
-        if (b.size() < static_cast<std::size_t>(n)) b.resize(static_cast<std::size_t>(n));
-    }
-
     device_buffer xt_, state_, gates_[2], cells_[2];  // forward, kept for backward
     device_buffer dz_, dh_, dc_, hprev_, dxt_;        // backward
 };

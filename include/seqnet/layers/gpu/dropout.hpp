@@ -54,7 +54,7 @@ public:
             this->last_ = phase::inference;
             return;
         }
-        if (mask_.size() < static_cast<std::size_t>(x.size())) mask_.resize(static_cast<std::size_t>(x.size()));
+        grow_to(mask_, x.size());
         const std::uint64_t pass_seed = mix64(this->seed_ + ++this->passes_);
         gpu_runtime<Dev>::for_each(ctx, x.size(),
                                    gpu_kernels::dropout_forward<T>{x.data, y.data, mask_.data(), pass_seed, p, T(1) / T(1 - p)});

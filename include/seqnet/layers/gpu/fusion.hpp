@@ -8,9 +8,7 @@
 // one pass over memory instead of four, and the activation before pooling is never written.
 #pragma once
 
-#include <seqnet/config.hpp>
-
-#include <cmath>
+#include <seqnet/layers/batchnorm.hpp>
 
 namespace seqnet {
 
@@ -50,9 +48,9 @@ struct gpu_epilogue {
     /// The epilogue of one value of channel f, before pooling.
     SEQNET_HD T apply(index_t f, T v) const {
         if (bias) v += bias[f];
-        if (mean) {  // as batchnorm_layer::inference_affine
-            const T a = gamma[f] / std::sqrt(var[f] + T(eps));
-            v = a * v + (beta[f] - a * mean[f]);
+        if (mean) {
+            const auto m = batchnorm_inference_map(gamma[f], beta[f], mean[f], var[f], eps);
+            v = m.a * v + m.b;
         }
         return relu && v < T(0) ? T(0) : v;
     }

@@ -113,7 +113,7 @@ public:
             bank.forward(ctx, x, y, ph);
             return;
         }
-        reserve(full_, x.batch * bank.output_shape().size());
+        grow_to(full_, x.batch * bank.output_shape().size());
         bank.forward(ctx, x, {full_.data(), x.batch, bank.output_shape()}, ph);
         gpu_runtime<Dev>::for_each(ctx, y.size(), gpu_kernels::combine_strands<T>{full_.data(), y.data, F, this->out_.length,
                                                                                    this->opts_.combine == strands::sum});
@@ -126,7 +126,7 @@ public:
         const shape bank_out = bank.output_shape();
         const_batch_view<T, Dev> full_y = y, full_dy = dy;
         if (this->opts_.combine != strands::both) {
-            reserve(dfull_, x.batch * bank_out.size());
+            grow_to(dfull_, x.batch * bank_out.size());
             gpu_runtime<Dev>::for_each(ctx, dy.size(),
                                        gpu_kernels::route_strands<T>{full_.data(), dy.data, dfull_.data(), F, this->out_.length,
                                                                      this->opts_.combine == strands::sum});
@@ -142,10 +142,6 @@ public:
     }
 
 private:
-    static void reserve(typename memory::template buffer<T>& b, index_t n) {
-        if (b.size() < static_cast<std::size_t>(n)) b.resize(static_cast<std::size_t>(n));
-    }
-
     gpu_filter_bank<T, Dev> bank_;
     typename memory::template buffer<T> full_, dfull_;  // both strands' outputs and their gradient
 };
