@@ -140,7 +140,7 @@ def ceiling_table(recs, configs):
 
 def case_label(k):
     case, batch, ism_batch = k
-    names = {"forward": "forward (inference)", "train": "train step", "ism": "naive ISM, 600 bp",
+    names = {"forward": "forward (inference)", "train": "train step", "ism": "naive ISM, 600 bp", "fast_ism": "fast ISM, 600 bp",
              "deeplift": "DeepLIFT (uniform ref.)", "ig": "IG, 50 steps", "saliency": "saliency"}
     label = names.get(case, case)
     if ism_batch:
@@ -160,7 +160,7 @@ def model_table(recs, configs, ceilings):
     model = next((r for r in recs if r["library"] == "seqnet" and r["case"] == "model"), None)
     seq = {key(r): r for r in recs if r["library"] == "seqnet" and "seq_per_s" in r}  # errors have none
     tor = {(r["config"], key(r)): r for r in recs if r["library"] == "pytorch" and "seq_per_s" in r}
-    order = {"forward": 0, "train": 1, "ism": 2, "deeplift": 3, "ig": 4, "saliency": 5}
+    order = {"forward": 0, "train": 1, "ism": 2, "fast_ism": 3, "deeplift": 4, "ig": 5, "saliency": 6}
     keys = sorted(set(seq) | {k for _, k in tor}, key=lambda k: (order.get(k[0], 9), k[1] or 0, k[2] or 0))
     head = ["case", "sequences per call", "seqnet seq/s"]
     for c in configs:
@@ -183,6 +183,29 @@ def model_table(recs, configs, ceilings):
         row += [fmt(tor[(c, k)]["tflops"]) if (c, k) in tor else "-" for c in configs]
         lines.append("| " + " | ".join(row) + " |")
     return lines
+
+
+def bar_lines(recs, configs):
+    """The issue's bars: forward at batch 4096 at least as fast as PyTorch, fast ISM at least 10x PyTorch's
+    naive batched ISM (each side at its best batch of mutants)."""
+    def best(lib, case, config=None, batch=None):
+        rs = [r for r in recs if r["library"] == lib and r["case"] == case and "seq_per_s" in r
+              and (config is None or r.get("config") == config) and (batch is None or r.get("batch") == batch)]
+        return max(rs, key=lambda r: r["seq_per_s"]) if rs else None
+    out = []
+    fwd, fast = best("seqnet", "forward", batch=4096), best("seqnet", "fast_ism")
+    for c in configs:
+        t = best("pytorch", "forward", c, 4096)
+        if fwd and t:
+            ratio = fwd["seq_per_s"] / t["seq_per_s"]
+            out.append(f"- forward at batch 4096 vs PyTorch `{c}`: {ratio:.2f}x (bar: at least 1x) "
+                       f"{'met' if ratio >= 1 else 'NOT met'}")
+        t = best("pytorch", "ism", c)
+        if fast and t:
+            ratio = fast["seq_per_s"] / t["seq_per_s"]
+            out.append(f"- fast ISM ({fast.get('ism_batch')} mutants/pass) vs PyTorch `{c}` naive ISM at its best "
+                       f"batch ({t.get('ism_batch')}): {ratio:.1f}x (bar: at least 10x) {'met' if ratio >= 10 else 'NOT met'}")
+    return out
 
 
 def precision_lines(recs, configs):
@@ -238,12 +261,13 @@ def write_report(a, recs, dev, commands, configs):
           "", f"{model_line(recs)}, random weights, FP32, random one-hot sequences. "
           "Sequences per second from the median time per call; ratios above 1 mean seqnet is faster. TFLOP/s "
           "count 2 per multiply-add of the convolutions and dense layers, per sequence forward, times the "
-          "passes each case implies (train 3, ISM 3L + 1 per sequence, "
+          "passes each case implies (train 3, ISM 3L + 1 per sequence for naive and fast ISM alike, "
           "saliency 2, DeepLIFT 4, IG 2 per path point: nominal for the explanations). The estimated GB/s of "
           "the forward rows count the bytes an unfused forward pass moves at least (parameters read once, each "
           "layer's output written once and read once) over the median time.", "",
           "## Ceilings (measured on this card)", "", *ceil_lines, "",
           "## Throughput", "", *table, "",
+          "## Bars", "", *(bar_lines(recs, configs) or ["- not measured in this run"]), "",
           "## Configurations", "",
           "- seqnet: FP32 throughout (cuBLAS default math mode, no TF32); `to_device<cuda>` of the CPU model; "
           "forward and train on device-resident inputs; the train step computes BCE and its gradient on the host "

@@ -1,8 +1,10 @@
 // seqnet_gpu_bench: times seqnet on a CUDA GPU and prints one JSON object per line.
 //
-//   seqnet_gpu_bench [--cases LIST] [--seconds S] [--ism-batch M[,M2...]] [--ig-batch P] [--emulated]
+//   seqnet_gpu_bench [--cases LIST] [--seconds S] [--ism-batch M[,M2...]] [--fast-ism-batch M[,M2...]]
+//                    [--ig-batch P] [--emulated]
 //
-// Defaults: all cases, about 1 s of samples per case, --ism-batch 128,256, --ig-batch 1000.
+// Defaults: all cases, about 1 s of samples per case, --ism-batch 128,256, --fast-ism-batch 256,1800,
+// --ig-batch 1000.
 //
 // Model: Basset as published (zoo::basset: 600 bp, 164 tasks, float), built and seeded on the CPU and
 // moved with to_device<cuda>. Cases (LIST is a comma-separated subset, default all):
@@ -14,6 +16,8 @@
 //              (outputs down, loss and gradient on the host, gradient up: what train() does), zero_grad,
 //              backward (grad_mode::parameters), Adam on the device
 //   ism        naive_ism over one 600 bp sequence (1,800 mutants), --ism-batch mutants per pass
+//   fast_ism   fast_ism over the same sequence, --fast-ism-batch mutants per pass (1,800: all at once);
+//              its FLOPs are counted as naive ISM's, so its rate says how much work it avoids
 //   deeplift   deeplift of 256 sequences against the uniform 0.25 reference, all 256 pairs in one pass
 //   ig         integrated_gradients of 256 sequences, 50 Gauss-Legendre steps, zero baseline,
 //              --ig-batch path points per pass
@@ -55,8 +59,8 @@ namespace {
 // ---------------------------------------------------------------------------------------------- options
 
 struct options {
-    std::vector<std::string> cases{"ceilings", "forward", "train", "ism", "deeplift", "ig", "saliency"};
-    std::vector<index_t> ism_batches;  // empty: the run's sizes say
+    std::vector<std::string> cases{"ceilings", "forward", "train", "ism", "fast_ism", "deeplift", "ig", "saliency"};
+    std::vector<index_t> ism_batches, fast_ism_batches;  // empty: the run's sizes say
     index_t ig_batch = 0;              // 0: the run's sizes say
     double seconds = -1;               // negative: 1 s on a GPU, as few samples as allowed emulated
     bool emulated = false;
@@ -84,15 +88,16 @@ options parse(int argc, char** argv) {
         if (k == "--cases") o.cases = split_list(v);
         else if (k == "--seconds") o.seconds = std::stod(v);
         else if (k == "--ig-batch") o.ig_batch = std::stol(v);
-        else if (k == "--ism-batch") {
-            o.ism_batches.clear();
-            for (const auto& b : split_list(v)) o.ism_batches.push_back(std::stol(b));
+        else if (k == "--ism-batch" || k == "--fast-ism-batch") {
+            auto& list = k == "--ism-batch" ? o.ism_batches : o.fast_ism_batches;
+            list.clear();
+            for (const auto& b : split_list(v)) list.push_back(std::stol(b));
         } else throw argument_error("unknown option " + k + " (usage: seqnet_gpu_bench [--cases LIST] [--seconds S] "
-                                    "[--ism-batch M,...] [--ig-batch P] [--emulated])");
+                                    "[--ism-batch M,...] [--fast-ism-batch M,...] [--ig-batch P] [--emulated])");
     }
+    const options all;
     for (const auto& c : o.cases)
-        if (c != "ceilings" && c != "forward" && c != "train" && c != "ism" && c != "deeplift" && c != "ig" && c != "saliency")
-            throw argument_error("unknown case " + c);
+        if (!all.wants(c)) throw argument_error("unknown case " + c);
     return o;
 }
 
@@ -100,14 +105,15 @@ options parse(int argc, char** argv) {
 struct sizes {
     std::vector<index_t> forward_batches;
     index_t train_batch, explain_batch;
-    std::vector<index_t> ism_batches;  // mutants per pass (--ism-batch)
+    std::vector<index_t> ism_batches;       // mutants per pass (--ism-batch)
+    std::vector<index_t> fast_ism_batches;  // mutants per pass (--fast-ism-batch)
     index_t ig_batch;                  // path points per pass (--ig-batch)
     index_t gemm_n, copy_values;
 };
 
 // IG: 1000 points are 20 sequences' paths of 50 steps per pass. The copy moves 1 GiB each way.
-const sizes gpu_sizes{{1, 256, 4096}, 256, 256, {128, 256}, 1000, 8192, index_t(1) << 28};
-const sizes emulated_sizes{{1, 2}, 2, 2, {32, 64}, 50, 96, index_t(1) << 20};
+const sizes gpu_sizes{{1, 256, 4096}, 256, 256, {128, 256}, {256, 1800}, 1000, 8192, index_t(1) << 28};
+const sizes emulated_sizes{{1, 2}, 2, 2, {32, 64}, {64, 300}, 50, 96, index_t(1) << 20};
 
 // A small Basset-like model for --emulated: the same layer kinds, 100 bp, 8 tasks.
 using small_basset = sequential<input<100>, conv1d<16, 7>, batchnorm, relu, maxpool<3>, conv1d<16, 5>, batchnorm, relu,
@@ -353,15 +359,23 @@ void model_cases(context<Dev>& ctx, const options& o, const sizes& z, const reco
     std::copy(x_host.data(), x_host.data() + x_explain.size(), x_explain.data());
     float sink = 0;  // keeps every result used
 
-    if (o.wants("ism")) {
+    if (o.wants("ism") || o.wants("fast_ism")) {
         auto x1 = xt::xtensor<float, 3>::from_shape({std::size_t(1), std::size_t(4), std::size_t(L)});
         std::copy(x_host.data(), x_host.data() + x1.size(), x1.data());
-        for (index_t mb : o.ism_batches.empty() ? z.ism_batches : o.ism_batches)
-            guarded(h, "ism", [&] {
-                const ism_options io{.batch = mb};
-                const timing t = time_calls(ctx, o, [&] { sink += naive_ism(model, ctx, x1, task0, io)(0, 0, 0); });
-                print_case(h, "ism", 1, t, double(3 * L + 1) * F, member("ism_batch", double(mb)));
-            });
+        if (o.wants("ism"))
+            for (index_t mb : o.ism_batches.empty() ? z.ism_batches : o.ism_batches)
+                guarded(h, "ism", [&] {
+                    const ism_options io{.batch = mb};
+                    const timing t = time_calls(ctx, o, [&] { sink += naive_ism(model, ctx, x1, task0, io)(0, 0, 0); });
+                    print_case(h, "ism", 1, t, double(3 * L + 1) * F, member("ism_batch", double(mb)));
+                });
+        if (o.wants("fast_ism"))
+            for (index_t mb : o.fast_ism_batches.empty() ? z.fast_ism_batches : o.fast_ism_batches)
+                guarded(h, "fast_ism", [&] {
+                    const ism_options io{.batch = mb};
+                    const timing t = time_calls(ctx, o, [&] { sink += fast_ism(model, ctx, x1, task0, io)(0, 0, 0); });
+                    print_case(h, "fast_ism", 1, t, double(3 * L + 1) * F, member("ism_batch", double(mb)));
+                });
     }
 
     if (o.wants("deeplift"))

@@ -19,6 +19,7 @@ int main() {
     gpu_test::model_cases(ctx, r);
     gpu_test::training_cases(ctx, r);
     gpu_test::attribution_cases(ctx, r);
+    gpu_test::ism_cases(ctx, r);
     int failures = 0;
     for (const auto& o : r.outcomes) {
         std::printf("%-60s %10.3g  %s\n", o.name.c_str(), o.relative_error, o.ok() ? "ok" : "FAILED");

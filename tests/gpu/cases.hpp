@@ -248,6 +248,16 @@ void training_cases(context<Dev>& gctx, report& r) {
 
 inline std::vector<float> values_of(const xt::xtensor<float, 3>& a) { return {a.data(), a.data() + a.size()}; }
 
+/// Fast and naive ISM of a model on the device against naive ISM on its CPU twin.
+template <class Dev, class CpuModel, class GpuModel>
+void compare_ism(context<Dev>& gctx, report& r, const std::string& name, CpuModel& cpu_model, GpuModel& gpu_model,
+                 const xt::xtensor<float, 3>& x, const ism_options& im = {.batch = 50}) {
+    context<cpu> ctx;
+    const auto want = values_of(naive_ism(cpu_model, ctx, x, {}, im));
+    r.add(name + " fast ism", relative_difference(values_of(fast_ism(gpu_model, gctx, x, {}, im)), want));
+    r.add(name + " naive ism", relative_difference(values_of(naive_ism(gpu_model, gctx, x, {}, im)), want));
+}
+
 /// Saliency, gradient x input and integrated gradients of a model on the device against the same
 /// methods on its CPU twin.
 template <class Dev, class Model>
@@ -282,9 +292,7 @@ void compare_attributions(context<Dev>& gctx, report& r, const std::string& name
     r.add(name + " deeplift scores", relative_difference(values_of(got_dl.scores), values_of(want_dl.scores)));
     r.add(name + " deeplift hypothetical",
           relative_difference(values_of(got_dl.hypothetical), values_of(want_dl.hypothetical)));
-    const ism_options im{.batch = 50};
-    r.add(name + " ism (naive on the device, fast on the CPU)",
-          relative_difference(values_of(ism(gpu_model, gctx, x, {}, im)), values_of(ism(cpu_model, ctx, x, {}, im))));
+    compare_ism(gctx, r, name, cpu_model, gpu_model, x);
 }
 
 template <class Dev>
@@ -325,6 +333,37 @@ void model_cases(context<Dev>& gctx, report& r) {
     compare_passes<Dev, deepbind_like>(gctx, r, "deepbind-like", 22, 5, 31, true);
     compare_passes<Dev, danq_like>(gctx, r, "danq-like", 23, 4, 32, true);
     compare_passes<Dev, rc_separable>(gctx, r, "rc conv + separable dense", 24, 4, 33, true);
+}
+
+/// Fast ISM through every change rule: both RC combinations, dilation, sigmoid, dropout, a flatten into
+/// a dense layer; and plans that stop at a BiLSTM, a global pool and a separable dense layer.
+template <class Dev>
+void ism_cases(context<Dev>& gctx, report& r) {
+    model_spec rules{.input_length = 40, .tasks = {"a", "b"}, .layers = {}};
+    rules.layers = {{rc_conv1d_options{.filters = 3, .kernel = 5, .combine = strands::sum}},
+                    {relu_options{}},
+                    {maxpool_options{2, 2}},
+                    {conv1d_options{.filters = 4, .kernel = 3, .dilation = 2}},
+                    {sigmoid_options{}},
+                    {dropout_options{0.3}},
+                    {flatten_options{}},
+                    {dense_options{dyn}}};
+    std::vector<model_spec> specs = spec_cases();
+    specs.insert(specs.begin(), rules);
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        spec_model cpu_model(specs[i]);
+        cpu_model.initialize(80 + i);
+        auto gpu_model = to_device<Dev>(cpu_model);
+        const index_t N = 2, L = cpu_model.input_shape().length;
+        const auto v = random_one_hot(N, L, 90 + i);
+        xt::xtensor<float, 3> x = xt::xtensor<float, 3>::from_shape({std::size_t(N), std::size_t(4), std::size_t(L)});
+        std::copy(v.begin(), v.end(), x.begin());
+        for (std::size_t c = 0; c < 4; ++c) x(1, c, 3) = 0.25f;  // an N: all four substitutions
+        compare_ism(gctx, r, "spec model " + std::to_string(i), cpu_model, gpu_model, x);
+        if (i == 0)
+            compare_ism(gctx, r, "spec model 0 mean-centred, 7 per pass", cpu_model, gpu_model, x,
+                        {.mean_centre = true, .batch = 7});
+    }
 }
 
 }  // namespace seqnet::gpu_test

@@ -22,12 +22,16 @@
 // The reference activations come from one forward pass per sequence, shared by all its 3L mutants. At
 // the first layer that is not local (a dense layer's output, global pooling, BiLSTM, a strided
 // convolution) the mutants' activations are rebuilt as reference + change and the rest of the model
-// runs on them as a batch. A model whose first layer is not local gets naive ISM, by the same code. Which layers are
-// local, and how, is the trait ism_change_rule<Layer>, as DeepLIFT's rules are deeplift_rule<Layer>.
+// runs on them as a batch. A model whose first layer is not local gets naive ISM, by the same code. Which
+// layers are local, and how, is the trait ism_change_rule<Layer> (interpret/fast_ism_plan.hpp), as
+// DeepLIFT's rules are deeplift_rule<Layer>. On a GPU the same plan runs as kernels
+// (interpret/gpu/fast_ism.hpp).
 // Results equal naive ISM to float rounding: the changes are exact, only summed in another order.
 #pragma once
 
 #include <seqnet/backend/cpu/gemm.hpp>
+#include <seqnet/interpret/fast_ism_plan.hpp>
+#include <seqnet/interpret/gpu/fast_ism.hpp>
 #include <seqnet/interpret/ism.hpp>
 #include <seqnet/layers.hpp>
 
@@ -39,42 +43,33 @@ namespace seqnet {
 
 namespace detail {
 
-inline index_t floor_div(index_t a, index_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-inline index_t ceil_div(index_t a, index_t b) { return -floor_div(-a, b); }
-
-enum class change_rule { stop, conv, rc_conv, scale, relu, sigmoid, copy, maxpool, reshape, dense };
-
-/// How a change crosses one layer before the stop layer, and the window it occupies at its output.
+/// A layer of the plan as the CPU carries changes across it: a convolution's taps packed for the GEMM,
+/// and the reference activations of the current sequence.
 template <class T>
-struct change_layer {
-    change_rule rule = change_rule::stop;
-    shape in{}, out{};
-    shape geometry{};  // channels x length that the window indexes: out, except through a reshape (flatten)
-    index_t width_in = 0, width_out = 0;
-    // convolutions (an RC convolution's full bank of 2F filters)
-    index_t filters = 0, kernel = 1, dilation = 1, pad = 0;
-    aligned_buffer<T> taps;  // pack_a of the (K*F) x C matrix, row (k, f) = W[f, :, k]
+struct cpu_change_layer : change_layer<T> {
+    aligned_buffer<T> taps;          // pack_a of the (K*F) x C matrix, row (k, f) = W[f, :, k]
     std::vector<T> taps_by_channel;  // a change one column wide (a first layer): W[f, c, k] at (k, c, f)
-    strands combine = strands::both;
-    // batch norm
-    std::vector<T> scale;
-    // max pooling
-    index_t pool = 1, stride = 1;
-    // dense (ends the plan): W, units x in.channels, row-major
-    const T* weight = nullptr;
-    index_t units = 0;
-    // reference activations of the current sequence (one sample each)
-    const T* x_ref = nullptr;
+    const T* x_ref = nullptr;        // reference activations, one sample each
     const T* y_ref = nullptr;
     const T* strand_ref = nullptr;  // RC max: both strands' reference outputs (2F x L)
 
-    /// First output position of the window whose input window starts at a.
-    index_t output_start(index_t a) const {
-        if (rule == change_rule::reshape) return a;  // the window keeps its place in the input's geometry
-        index_t s = a;
-        if (rule == change_rule::conv || rule == change_rule::rc_conv) s = a + pad - (kernel - 1) * dilation;
-        if (rule == change_rule::maxpool) s = ceil_div(a - pool + 1, stride);
-        return std::clamp<index_t>(s, 0, out.length - width_out);
+    explicit cpu_change_layer(const change_layer<T>& c) : change_layer<T>(c) {
+        if (c.rule != change_rule::conv && c.rule != change_rule::rc_conv) return;
+        const index_t F = c.filters, C = c.in.channels, K = c.kernel;
+        taps.resize(static_cast<std::size_t>(cpu_kernels::packed_a_size<T>(K * F, C)));
+        struct tap_source {
+            const T* w;
+            index_t F, C, K;
+            T operator()(index_t row, index_t ch) const { return w[((row % F) * C + ch) * K + row / F]; }
+        };
+        cpu_kernels::pack_a<T>(K * F, C, tap_source{c.weight, F, C, K}, taps.data());
+        if (c.width_in == 1) {
+            taps_by_channel.resize(static_cast<std::size_t>(K * C * F));
+            for (index_t f = 0; f < F; ++f)
+                for (index_t ch = 0; ch < C; ++ch)
+                    for (index_t k = 0; k < K; ++k)
+                        taps_by_channel[static_cast<std::size_t>((k * C + ch) * F + f)] = c.weight[(f * C + ch) * K + k];
+        }
     }
 };
 
@@ -144,7 +139,7 @@ struct shifted_tap_sink {
 /// Carries `count` mutants' changes (C_in x width_in each, windows starting at start_in) across one
 /// layer into change_out / start_out.
 template <class T>
-void propagate_change(const change_layer<T>& c, index_t count, const T* change_in, const std::vector<index_t>& start_in,
+void propagate_change(const cpu_change_layer<T>& c, index_t count, const T* change_in, const std::vector<index_t>& start_in,
                       aligned_buffer<T>& change_out, std::vector<index_t>& start_out, aligned_buffer<T>& strands_scratch,
                       cpu_kernels::gemm_workspace<T>& gemm) {
     const index_t wi = c.width_in, wo = c.width_out, Cin = c.in.channels, Cout = c.out.channels;
@@ -309,128 +304,6 @@ struct dense_change {
 
 }  // namespace detail
 
-namespace detail {
-
-/// Fills a convolution's taps and output width into c; false for a stride other than 1 (not local in
-/// the sense used here: the rest of the model then runs in full).
-template <class Conv, class T>
-bool describe_convolution(const Conv& conv, change_layer<T>& c) {
-    const auto& opts = conv.options();
-    if (opts.stride != 1) return false;
-    c.filters = opts.filters;
-    c.kernel = opts.kernel;
-    c.dilation = opts.dilation;
-    c.pad = conv.receptive_field().pad_left;
-    const param_view<T> weight = conv.weight();
-    const index_t F = opts.filters, C = c.in.channels, K = opts.kernel;
-    c.taps.resize(static_cast<std::size_t>(cpu_kernels::packed_a_size<T>(K * F, C)));
-    struct tap_source {
-        const T* w;
-        index_t F, C, K;
-        T operator()(index_t row, index_t ch) const { return w[((row % F) * C + ch) * K + row / F]; }
-    };
-    cpu_kernels::pack_a<T>(K * F, C, tap_source{weight.data, F, C, K}, c.taps.data());
-    if (c.width_in == 1) {
-        c.taps_by_channel.resize(static_cast<std::size_t>(K * C * F));
-        for (index_t f = 0; f < F; ++f)
-            for (index_t ch = 0; ch < C; ++ch)
-                for (index_t k = 0; k < K; ++k)
-                    c.taps_by_channel[static_cast<std::size_t>((k * C + ch) * F + f)] = weight.data[(f * C + ch) * K + k];
-    }
-    c.width_out = c.width_in + (K - 1) * opts.dilation;
-    return true;
-}
-
-}  // namespace detail
-
-/// How a substitution's change crosses a layer of type Layer: describe(layer, c) fills the change rule
-/// (and what it needs) into c, or returns false where the local part of the model ends. Layers without a
-/// specialisation end it, so the result stays exact for any layer; specialise for a layer of your own
-/// that is element-wise or a per-channel scale to keep fast ISM going through it.
-template <class Layer>
-struct ism_change_rule {
-    template <class T>
-    static bool describe(const Layer&, detail::change_layer<T>&) { return false; }
-};
-
-template <class T, class Dev>
-struct ism_change_rule<conv1d_layer<T, Dev>> {
-    static bool describe(const conv1d_layer<T, Dev>& l, detail::change_layer<T>& c) {
-        c.rule = detail::change_rule::conv;
-        return detail::describe_convolution(l, c);
-    }
-};
-template <class T, class Dev>
-struct ism_change_rule<motif_conv1d_layer<T, Dev>> {
-    static bool describe(const motif_conv1d_layer<T, Dev>& l, detail::change_layer<T>& c) {
-        c.rule = detail::change_rule::conv;
-        return detail::describe_convolution(l.bank(), c);  // the log-odds weights of the last forward pass
-    }
-};
-template <class T, class Dev>
-struct ism_change_rule<rc_conv1d_layer<T, Dev>> {
-    static bool describe(const rc_conv1d_layer<T, Dev>& l, detail::change_layer<T>& c) {
-        c.rule = detail::change_rule::rc_conv;
-        c.combine = l.options().combine;
-        return detail::describe_convolution(l.bank(), c);
-    }
-};
-template <class T, class Dev>
-struct ism_change_rule<flatten_layer<T, Dev>> {
-    static bool describe(const flatten_layer<T, Dev>&, detail::change_layer<T>& c) {
-        c.rule = detail::change_rule::reshape;
-        return true;
-    }
-};
-template <class T, class Dev>
-struct ism_change_rule<dense_layer<T, Dev>> {
-    static bool describe(const dense_layer<T, Dev>& l, detail::change_layer<T>& c) {
-        c.rule = detail::change_rule::dense;
-        c.weight = l.weight().data;
-        c.units = c.out.channels;
-        return true;
-    }
-};
-template <class T, class Dev>
-struct ism_change_rule<batchnorm_layer<T, Dev>> {
-    static bool describe(const batchnorm_layer<T, Dev>& l, detail::change_layer<T>& c) {
-        c.rule = detail::change_rule::scale;
-        for (index_t ch = 0; ch < c.in.channels; ++ch) c.scale.push_back(l.inference_affine(ch).first);
-        return true;
-    }
-};
-template <class T, class Dev>
-struct ism_change_rule<relu_layer<T, Dev>> {
-    static bool describe(const relu_layer<T, Dev>&, detail::change_layer<T>& c) {
-        c.rule = detail::change_rule::relu;
-        return true;
-    }
-};
-template <class T, class Dev>
-struct ism_change_rule<sigmoid_layer<T, Dev>> {
-    static bool describe(const sigmoid_layer<T, Dev>&, detail::change_layer<T>& c) {
-        c.rule = detail::change_rule::sigmoid;
-        return true;
-    }
-};
-template <class T, class Dev>
-struct ism_change_rule<dropout_layer<T, Dev>> {
-    static bool describe(const dropout_layer<T, Dev>&, detail::change_layer<T>& c) {
-        c.rule = detail::change_rule::copy;
-        return true;
-    }
-};
-template <class T, class Dev>
-struct ism_change_rule<maxpool_layer<T, Dev>> {
-    static bool describe(const maxpool_layer<T, Dev>& l, detail::change_layer<T>& c) {
-        c.rule = detail::change_rule::maxpool;
-        c.pool = l.options().size;
-        c.stride = l.options().step();
-        c.width_out = (c.width_in + c.pool - 2) / c.stride + 1;
-        return true;
-    }
-};
-
 /// Exact saturation mutagenesis of target `t` for every sequence of x (N x C x L), recomputing only
 /// what each substitution changes. Same result as naive_ism to float rounding.
 template <interpretable_model Model, class T = typename Model::scalar_type>
@@ -446,47 +319,15 @@ xt::xtensor<T, 3> fast_ism(Model& model, context<cpu>& ctx, const xt::xtensor<T,
 
     xt::xtensor<T, 3> d = xt::zeros<T>(x.shape());
     if (N == 0) return d;
-    // ---- the plan: rules of the layers before the first non-local one, and their window widths ----
+    // ---- the plan (fast_ism_plan.hpp), and the convolutions' taps packed for the GEMM ----
     model.forward(ctx, const_batch_view<T>{x.data(), 1, s}, phase::inference);  // layers derive their weights
-    // A flatten keeps the window in its input's geometry and may only lead into a dense layer, which
-    // ends the plan: its output changes everywhere.
-    std::vector<change_layer<T>> plan;
-    bool open = true;
-    index_t width = 1;
-    shape geometry = s;
-    model.visit([&](auto& step) {
-        using L = typename std::remove_cvref_t<decltype(step)>::layer_type;
-        if (!open || step.index >= end) return;
-        change_layer<T> c;
-        c.in = step.input.sample;
-        c.out = step.output.sample;
-        c.width_in = width;
-        if (!ism_change_rule<L>::describe(step.layer, c)) c.rule = change_rule::stop;
-        const bool after_reshape = !plan.empty() && plan.back().rule == change_rule::reshape;
-        if (c.rule == change_rule::stop || (after_reshape && c.rule != change_rule::dense) ||
-            (c.rule == change_rule::dense && !after_reshape && c.in.length != 1)) {
-            open = false;
-            return;
-        }
-        if (c.rule == change_rule::reshape || c.rule == change_rule::dense) {
-            c.geometry = geometry;
-            c.width_out = c.rule == change_rule::dense ? 1 : width;
-            open = c.rule != change_rule::dense;
-        } else {
-            if (c.width_out == 0) c.width_out = width;
-            c.width_out = std::min(c.width_out, c.out.length);
-            c.geometry = c.out;
-        }
-        geometry = c.geometry;
-        width = c.width_out;
-        plan.push_back(std::move(c));
-    });
-    const bool ends_dense = !plan.empty() && plan.back().rule == change_rule::dense;
-    const std::size_t stop = plan.size();  // activation index where mutants are rebuilt in full
-    const std::size_t local = ends_dense ? stop - 1 : stop;  // layers whose changes are windows
+    const change_plan<T> p = plan_changes(model, end);
+    std::vector<cpu_change_layer<T>> plan(p.layers.begin(), p.layers.end());
+    const bool ends_dense = p.ends_dense;
+    const std::size_t stop = p.stop, local = p.local;
+    const shape window_geometry = p.window_geometry;
+    const index_t window_width = p.window_width;
     const shape at_stop = model.shape_at(stop);
-    const shape window_geometry = local == 0 ? s : plan[local - 1].geometry;
-    const index_t window_width = local == 0 ? 1 : plan[local - 1].width_out;
 
     // ---- per-worker scratch ----
     struct worker_scratch {
@@ -603,16 +444,12 @@ xt::xtensor<T, 3> fast_ism(Model& model, context<cpu>& ctx, const xt::xtensor<T,
 
 enum class ism_method { fast, naive };
 
-/// Saturation mutagenesis by the chosen method (fast unless told otherwise); both give the same result.
-/// A model on a GPU runs naive ISM either way: fast ISM's change propagation has no GPU kernels yet.
+/// Saturation mutagenesis by the chosen method (fast unless told otherwise), on the model's device; both
+/// methods give the same result.
 template <interpretable_model Model, class T = typename Model::scalar_type>
 xt::xtensor<T, 3> ism(Model& model, context<typename Model::device_type>& ctx, const xt::xtensor<T, 3>& x,
                       const target& t = {}, const ism_options& o = {}, ism_method method = ism_method::fast) {
-    if constexpr (gpu_device<typename Model::device_type>) {
-        return naive_ism(model, ctx, x, t, o);
-    } else {
-        return method == ism_method::fast ? fast_ism(model, ctx, x, t, o) : naive_ism(model, ctx, x, t, o);
-    }
+    return method == ism_method::fast ? fast_ism(model, ctx, x, t, o) : naive_ism(model, ctx, x, t, o);
 }
 
 }  // namespace seqnet

@@ -95,6 +95,12 @@ public:
         const auto m = batchnorm_inference_map(gamma_[c], beta_[c], running_mean_[c], running_var_[c], opts_.eps);
         return {m.a, m.b};
     }
+    /// a of the inference map of every channel.
+    std::vector<T> inference_scales() const {
+        std::vector<T> a(static_cast<std::size_t>(in_.channels));
+        for (index_t c = 0; c < in_.channels; ++c) a[static_cast<std::size_t>(c)] = inference_affine(c).first;
+        return a;
+    }
 
     void forward(context<cpu>& ctx, const_batch_view<T> x, batch_view<T> y, phase ph) {
         const index_t N = x.batch, C = in_.channels, L = in_.length;

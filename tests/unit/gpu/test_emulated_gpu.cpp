@@ -37,6 +37,10 @@ TEST_CASE("emulated GPU: saliency, integrated gradients, DeepLIFT and ISM match 
     run_cases([](auto& ctx, auto& r) { seqnet::gpu_test::attribution_cases(ctx, r); });
 }
 
+TEST_CASE("emulated GPU: fast and naive ISM through every change rule match the CPU backend", "[gpu]") {
+    run_cases([](auto& ctx, auto& r) { seqnet::gpu_test::ism_cases(ctx, r); });
+}
+
 TEST_CASE("emulated GPU: model gradients match finite differences", "[gpu][gradcheck]") {
     using namespace seqnet;
     using strided = basic_sequential<double, emulated_gpu, input<30>, conv1d<5, 4, same>, batchnorm, relu, maxpool<2>,

@@ -290,6 +290,26 @@ public:
                      gpu_kernels::batchnorm_input_gradient<T>{x.data, dy.data, dx.data, mean_.data(), coef_.data(), C, L});
     }
 
+    /// a and b of the inference map y = a x + b for channel c, read from the device.
+    std::pair<T, T> inference_affine(index_t c) const {
+        T g, b, m, v;
+        memory::download(&g, this->gamma_ + c, 1);
+        memory::download(&b, this->beta_ + c, 1);
+        memory::download(&m, running_mean_.data() + c, 1);
+        memory::download(&v, running_var_.data() + c, 1);
+        const auto map = batchnorm_inference_map(g, b, m, v, this->opts_.eps);
+        return {map.a, map.b};
+    }
+    /// a of the inference map of every channel, read from the device.
+    std::vector<T> inference_scales() const {
+        const index_t C = this->in_.channels;
+        std::vector<T> g(static_cast<std::size_t>(C)), v(g.size());
+        memory::download(g.data(), this->gamma_, C);
+        memory::download(v.data(), running_var_.data(), C);
+        for (std::size_t c = 0; c < g.size(); ++c) g[c] = batchnorm_inference_map(g[c], T(0), T(0), v[c], this->opts_.eps).a;
+        return g;
+    }
+
     bool fuse_into(gpu_epilogue<T>& e) const {
         return e.add_batchnorm(this->gamma_, this->beta_, running_mean_.data(), running_var_.data(), this->opts_.eps);
     }
