@@ -267,7 +267,8 @@ def write_report(a, recs, dev, commands, configs):
           "layer's output written once and read once) over the median time.", "",
           "## Ceilings (measured on this card)", "", *ceil_lines, "",
           "## Throughput", "", *table, "",
-          "## Bars", "", *(bar_lines(recs, configs) or ["- not measured in this run"]), "",
+          "## Bars", "", *(["- EMULATED run (and PyTorch on the CPU): these ratios mean nothing"] if a.emulated else []),
+          *(bar_lines(recs, configs) or ["- not measured in this run"]), "",
           "## Configurations", "",
           "- seqnet: FP32 throughout (cuBLAS default math mode, no TF32); `to_device<cuda>` of the CPU model; "
           "forward and train on device-resident inputs; the train step computes BCE and its gradient on the host "
@@ -321,8 +322,13 @@ def main():
     if configs and subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode != 0:
         log(f"PyTorch cannot be imported by {sys.executable}: seqnet alone")
         configs = []
+    # PyTorch has no fast ISM: the bar compares seqnet's with PyTorch's naive ISM.
+    torch_cases = [c for c in a.cases.split(",") if c and c != "fast_ism"] if a.cases else []
+    if a.cases and not torch_cases:
+        configs = []
+    torch_common = (["--cases", ",".join(torch_cases)] if torch_cases else []) + common[2 if a.cases else 0:]
     for c in configs:
-        cmd = [sys.executable, os.path.join(HERE, "torch_gpu_bench.py"), "--config", c, *common]
+        cmd = [sys.executable, os.path.join(HERE, "torch_gpu_bench.py"), "--config", c, *torch_common]
         cmd += ["--smoke"] if a.emulated else []
         commands.append(" ".join(cmd))
         rc, r = records_of(cmd, f"pytorch {c}")
