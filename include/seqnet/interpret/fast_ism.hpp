@@ -345,10 +345,7 @@ xt::xtensor<T, 3> fast_ism(Model& model, context<cpu>& ctx, const xt::xtensor<T,
     std::vector<index_t> window_starts(static_cast<std::size_t>(o.batch));
     std::vector<cpu_kernels::gemm_workspace<T>> gemm(static_cast<std::size_t>(ctx.threads()));
     dense_change<T> dense;
-    index_t tail_size = at_stop.size();
-    model.visit([&](auto& step) {
-        if (step.index >= stop && step.index < end) tail_size = std::max(tail_size, step.output.sample.size());
-    });
+    const index_t tail_size = largest_output(model, stop, end);
     rebuilt.resize(static_cast<std::size_t>(o.batch * at_stop.size()));
     if (ends_dense) windows.resize(static_cast<std::size_t>(o.batch * window_geometry.channels * window_width));
     tail_a.resize(static_cast<std::size_t>(o.batch * tail_size));
@@ -422,20 +419,8 @@ xt::xtensor<T, 3> fast_ism(Model& model, context<cpu>& ctx, const xt::xtensor<T,
                 }
             }
             // The rest of the model, on the rebuilt activations, as one batch.
-            const T* values = rebuilt.data();
-            T* bufs[2] = {tail_a.data(), tail_b.data()};
-            int side = 0;
-            model.visit([&](auto& step) {
-                if (step.index < stop || step.index >= end) return;
-                batch_view<T> out{bufs[side], M, step.output.sample};
-                step.layer.forward(ctx, const_batch_view<T>{values, M, step.input.sample}, out, phase::inference);
-                values = out.data;
-                side ^= 1;
-            });
-            for (index_t m = 0; m < M; ++m) {
-                const substitution e = edits[e0 + static_cast<std::size_t>(m)];
-                dn[e.b * s.length + e.l] = T(f.value(values + m * f.width()) - f_ref);
-            }
+            const T* values = run_layers(model, ctx, stop, end, rebuilt.data(), M, tail_a.data(), tail_b.data());
+            record_changes(f, edits.data() + e0, M, values, f_ref, dn, s.length);
         }
         if (o.mean_centre) centre_channels(dn, 1, s);
     }

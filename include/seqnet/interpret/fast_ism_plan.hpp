@@ -224,6 +224,35 @@ change_plan<T> plan_changes(Model& model, std::size_t end) {
     return p;
 }
 
+/// The most values per sample among the activations at `from` and the outputs of layers [from, to): what
+/// run_layers' buffers must hold per sample.
+template <class Model>
+index_t largest_output(Model& model, std::size_t from, std::size_t to) {
+    index_t most = model.shape_at(from).size();
+    model.visit([&](auto& step) {
+        if (step.index >= from && step.index < to) most = std::max(most, step.output.sample.size());
+    });
+    return most;
+}
+
+/// Runs layers [from, to) of `model` at inference on a batch of `count` activations at `from` (where the
+/// model runs), alternating between two buffers large enough for any of their outputs; returns the
+/// activations at `to`.
+template <class Model, class Dev = typename Model::device_type, class T = typename Model::scalar_type>
+const T* run_layers(Model& model, context<Dev>& ctx, std::size_t from, std::size_t to, const T* values, index_t count,
+                    T* buffer_a, T* buffer_b) {
+    T* buffers[2] = {buffer_a, buffer_b};
+    int side = 0;
+    model.visit([&](auto& step) {
+        if (step.index < from || step.index >= to) return;
+        batch_view<T, Dev> out{buffers[side], count, step.output.sample};
+        step.layer.forward(ctx, const_batch_view<T, Dev>{values, count, step.input.sample}, out, phase::inference);
+        values = out.data;
+        side ^= 1;
+    });
+    return values;
+}
+
 }  // namespace detail
 
 }  // namespace seqnet

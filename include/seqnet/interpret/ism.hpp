@@ -85,6 +85,14 @@ struct write_mutants {
 }  // namespace gpu_kernels
 
 namespace detail {
+/// Writes the target's change for mutants edits[0, count) into d (one sequence's C x L result): `values`
+/// holds their explained activations (count x f.width(), host), f_ref the sequence's own.
+template <class T>
+void record_changes(const target_function<T>& f, const substitution* edits, index_t count, const T* values, double f_ref,
+                    T* d, index_t length) {
+    for (index_t j = 0; j < count; ++j) d[edits[j].b * length + edits[j].l] = T(f.value(values + j * f.width()) - f_ref);
+}
+
 /// Batches of mutants of one sequence where the model reads them, written by write_mutants from the
 /// sequence and the batch's substitutions (on a GPU only those cross the bus). Buffers only grow.
 template <class T, class Dev>
@@ -143,11 +151,7 @@ xt::xtensor<T, 3> naive_ism(Model& model, context<typename Model::device_type>& 
             const index_t count = std::min<index_t>(o.batch, static_cast<index_t>(edits.size() - e0));
             const T* batch = mutants.write(ctx, edits.data() + e0, count);
             const auto out = model.predict(ctx, const_batch_view<T, Dev>{batch, count, s}, f.depth());
-            const T* values = outputs.download(out.data, out.size());
-            for (index_t j = 0; j < count; ++j) {
-                const substitution e = edits[e0 + static_cast<std::size_t>(j)];
-                dn[e.b * s.length + e.l] = T(f.value(values + j * f.width()) - f_ref);
-            }
+            detail::record_changes(f, edits.data() + e0, count, outputs.download(out.data, out.size()), f_ref, dn, s.length);
         }
         if (o.mean_centre) centre_channels(dn, 1, s);
     }

@@ -260,10 +260,7 @@ xt::xtensor<T, 3> fast_ism(Model& model, context<typename Model::device_type>& c
     std::vector<const T*> change_at(local + 1);  // a copy or reshape passes its input's buffer on
     buffer cols, products, rebuilt, tail_a, tail_b, packed;
     index_t packed_start = -1;
-    index_t tail_size = at_stop.size();
-    model.visit([&](auto& step) {
-        if (step.index >= stop && step.index < end) tail_size = std::max(tail_size, step.output.sample.size());
-    });
+    const index_t tail_size = largest_output(model, stop, end);
     grow_to(rebuilt, B * at_stop.size());
     grow_to(tail_a, B * tail_size);
     grow_to(tail_b, B * tail_size);
@@ -371,21 +368,8 @@ xt::xtensor<T, 3> fast_ism(Model& model, context<typename Model::device_type>& c
                                                                   geometry.channels, geometry.length, p.window_width});
             }
             // The rest of the model, on the rebuilt activations, as one batch.
-            const T* values = rebuilt.data();
-            T* bufs[2] = {tail_a.data(), tail_b.data()};
-            int side = 0;
-            model.visit([&](auto& step) {
-                if (step.index < stop || step.index >= end) return;
-                batch_view<T, Dev> out{bufs[side], M, step.output.sample};
-                step.layer.forward(ctx, const_batch_view<T, Dev>{values, M, step.input.sample}, out, phase::inference);
-                values = out.data;
-                side ^= 1;
-            });
-            const T* host_values = outputs.download(values, M * f.width());
-            for (index_t m = 0; m < M; ++m) {
-                const substitution e = edits[e0 + static_cast<std::size_t>(m)];
-                dn[e.b * s.length + e.l] = T(f.value(host_values + m * f.width()) - f_ref);
-            }
+            const T* values = run_layers(model, ctx, stop, end, rebuilt.data(), M, tail_a.data(), tail_b.data());
+            record_changes(f, edits.data() + e0, M, outputs.download(values, M * f.width()), f_ref, dn, s.length);
         }
         if (o.mean_centre) centre_channels(dn, 1, s);
     }
