@@ -271,8 +271,8 @@ def write_report(a, recs, dev, commands, configs):
           *(bar_lines(recs, configs) or ["- not measured in this run"]), "",
           "## Configurations", "",
           "- seqnet: FP32 throughout (cuBLAS default math mode, no TF32); `to_device<cuda>` of the CPU model; "
-          "forward and train on device-resident inputs; the train step computes BCE and its gradient on the host "
-          "from the downloaded outputs (what `train()` does); the explanations take and return host arrays.",
+          "forward and train on device-resident inputs; the train step computes BCE and its gradient on the device "
+          "from uploaded labels (what `train()` does); the explanations take and return host arrays.",
           *precision_lines(recs, configs),
           "- PyTorch: `model.eval()` and `torch.inference_mode()` for inference, parameters' `requires_grad` off "
           "for the explanations, host tensors in and out of the explanations (as seqnet), the loss on the device.",

@@ -12,9 +12,9 @@
 //              TF32: what seqnet's GEMMs get), the same with TF32 allowed (for reference only), and a
 //              device-to-device copy of 1 GiB (bandwidth counts bytes read plus bytes written)
 //   forward    predict() on inputs already in device memory (inference), batch 1, 256 and 4096
-//   train      one step at batch 256: forward in training mode, BCE with logits against fixed labels
-//              (outputs down, loss and gradient on the host, gradient up: what train() does), zero_grad,
-//              backward (grad_mode::parameters), Adam on the device
+//   train      one step at batch 256: forward in training mode, BCE with logits against fixed labels on
+//              the device (labels up, the loss down: what train() does), zero_grad, backward
+//              (grad_mode::parameters), Adam on the device
 //   ism        naive_ism over one 600 bp sequence (1,800 mutants), --ism-batch mutants per pass
 //   fast_ism   fast_ism over the same sequence, --fast-ism-batch mutants per pass (1,800: all at once);
 //              its FLOPs are counted as naive ISM's, so its rate says how much work it avoids
@@ -335,21 +335,19 @@ void model_cases(context<Dev>& ctx, const options& o, const sizes& z, const reco
     if (o.wants("train"))
         guarded(h, "train", [&] {
             const index_t b = z.train_batch, m = b * row;
-            std::vector<float> labels(static_cast<std::size_t>(m)), grad(static_cast<std::size_t>(m));
+            std::vector<float> labels(static_cast<std::size_t>(m));
             for (index_t i = 0; i < m; ++i) labels[std::size_t(i)] = float((i * 7919) % 3 == 0);
             adam<float, Dev> opt({.lr = 1e-3});
-            host_staging<float, Dev> outputs, seed;  // as the trainer stages them
+            device_loss<float, Dev> bce;  // as the trainer computes it: labels up, loss down
             const const_batch_view<float, Dev> x{x_dev.data(), b, in};
             auto step = [&] {
                 auto y = model.forward(ctx, x, phase::training);
-                const float* host = outputs.download(y.data, y.size());
-                binary_cross_entropy_with_logits<float>({host, std::size_t(m)}, labels, grad);
+                bce(ctx, loss_kind::binary_cross_entropy, y.data, labels.data(), m, row);
                 model.zero_grad();
-                model.backward(ctx, const_batch_view<float, Dev>{seed.upload(grad.data(), m), b, model.output_shape()},
-                               grad_mode::parameters);
+                model.backward(ctx, const_batch_view<float, Dev>{bce.gradient(), b, model.output_shape()}, grad_mode::parameters);
                 opt.step(ctx, model.parameters(), model.gradients());
             };
-            print_case(h, "train", b, time_calls(ctx, o, step), 3 * F, ", \"loss_on\": \"host\"");
+            print_case(h, "train", b, time_calls(ctx, o, step), 3 * F, ", \"loss_on\": \"device\"");
         });
 
     // Explanations: the logit of task 0, host arrays in and out.

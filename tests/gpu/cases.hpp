@@ -220,8 +220,45 @@ void compare_training(context<Dev>& gctx, report& r, const std::string& name, Mo
 }
 
 /// The trainer on the device against the trainer on the CPU.
+/// The trainer's losses on the device (train/gpu/losses.hpp) against train/losses.hpp's on the host: each
+/// kind, with and without missing labels, BCE with and without positive weights.
+template <class Dev>
+void loss_cases(context<Dev>& gctx, report& r) {
+    const index_t rows = 7, row = 5, n = rows * row;
+    const std::vector<float> z = random_values(static_cast<std::size_t>(n), 300, -6, 6);
+    typename device_memory<Dev>::template buffer<float> dz(z.size());
+    device_memory<Dev>::upload(dz.data(), z.data(), n);
+    const std::vector<float> pos_weight{0.5f, 1.0f, 2.0f, 3.0f, 1.5f};
+    const char* names[] = {"binary cross-entropy", "mean squared error", "softmax cross-entropy"};
+    for (auto kind : {loss_kind::binary_cross_entropy, loss_kind::mean_squared_error, loss_kind::softmax_cross_entropy}) {
+        std::vector<float> y = random_values(static_cast<std::size_t>(n), 301, 0, 1);
+        if (kind == loss_kind::softmax_cross_entropy)  // each row a distribution over the classes
+            for (index_t i = 0; i < rows; ++i) {
+                float sum = 0;
+                for (index_t c = 0; c < row; ++c) sum += y[static_cast<std::size_t>(i * row + c)];
+                for (index_t c = 0; c < row; ++c) y[static_cast<std::size_t>(i * row + c)] /= sum;
+            }
+        for (bool missing : {false, true}) {
+            if (missing) y[3] = y[17] = y[18] = std::nanf("");
+            for (bool weighted : {false, true}) {
+                if (weighted && kind != loss_kind::binary_cross_entropy) continue;
+                const std::span<const float> w = weighted ? std::span<const float>(pos_weight) : std::span<const float>{};
+                std::vector<float> g(z.size()), scratch;
+                const double want = loss<float>(kind, z, y, g, static_cast<std::size_t>(row), scratch, w);
+                device_loss<float, Dev> device;
+                const double got = device(gctx, kind, dz.data(), y.data(), n, row, w);
+                const std::string name = std::string("loss ") + names[int(kind)] + (missing ? ", missing labels" : "") +
+                                         (weighted ? ", positive weights" : "");
+                r.add(name + " value", std::abs(got - want) / std::abs(want));
+                r.add(name + " gradient", relative_difference(to_host<Dev>(device.gradient(), n), g));
+            }
+        }
+    }
+}
+
 template <class Dev>
 void training_cases(context<Dev>& gctx, report& r) {
+    loss_cases(gctx, r);
     // No bias before a batch norm: its true gradient is 0, and Adam turns float noise there into full
     // steps of either sign, which no two summation orders share.
     using logits_model = basic_sequential<float, cpu, input<64>, conv1d<10, 7, same, 1, 1, false>, batchnorm, relu,

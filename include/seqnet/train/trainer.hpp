@@ -14,9 +14,9 @@
 // per epoch otherwise, or nothing), and a per-epoch TSV log to any stream.
 //
 // A model on a GPU device trains the same way (include seqnet/gpu.hpp, or seqnet/cuda.hpp): batches are
-// assembled on the host and uploaded, the loss and its gradient are computed on the host from the
-// downloaded outputs (N x tasks values), and the backward pass, penalties, clipping and the optimiser
-// step run on the device (train/gpu/optimizers.hpp).
+// assembled on the host and uploaded with their labels; the loss and its gradient (train/gpu/losses.hpp),
+// the backward pass, penalties, clipping and the optimiser step run on the device
+// (train/gpu/optimizers.hpp); only the batch loss comes down.
 #pragma once
 
 #include <seqnet/backend/host_staging.hpp>
@@ -26,6 +26,7 @@
 #include <seqnet/layers/random.hpp>
 #include <seqnet/train/losses.hpp>
 #include <seqnet/train/metrics.hpp>
+#include <seqnet/train/gpu/losses.hpp>
 #include <seqnet/train/gpu/optimizers.hpp>
 #include <seqnet/train/optimizers.hpp>
 #include <seqnet/train/progress.hpp>
@@ -295,7 +296,10 @@ train_report train(Model& model, context<typename Model::device_type>& ctx, cons
     std::vector<float> x(static_cast<std::size_t>(B * in.size())), y(static_cast<std::size_t>(B * T)),
         grad(static_cast<std::size_t>(B * row)), scratch;
     std::vector<std::uint8_t> flip;
-    host_staging<float, Dev> io, seed;  // batch and outputs; the outputs' gradient
+    host_staging<float, Dev> io;           // the batch's inputs
+    // On a GPU the loss and its gradient are computed there; on the CPU, by loss() on the outputs.
+    [[maybe_unused]] std::conditional_t<on_cpu, std::monostate, device_loss<float, Dev>> device_losses;
+    [[maybe_unused]] std::conditional_t<on_cpu, std::monostate, gradient_norm_scratch<Dev>> norm_scratch;
     random_engine rng(mix64(o.seed) ^ 0x7a11);
 
     progress_bar bar(o.progress);
@@ -321,11 +325,17 @@ train_report train(Model& model, context<typename Model::device_type>& ctx, cons
             const const_batch_view<float, Dev> xv{io.upload(x.data(), n * in.size()), n, in};
             auto out = model.forward(ctx, xv, phase::training);
             const std::size_t m = static_cast<std::size_t>(n * row);
-            const double batch_loss = loss<float>(o.loss, {io.download(out.data, out.size()), m}, {y.data(), m},
-                                                  {grad.data(), m}, static_cast<std::size_t>(row), scratch, o.pos_weight);
+            double batch_loss;
+            const float* dy = grad.data();
+            if constexpr (on_cpu) {
+                batch_loss = loss<float>(o.loss, {out.data, m}, {y.data(), m}, {grad.data(), m},
+                                         static_cast<std::size_t>(row), scratch, o.pos_weight);
+            } else {
+                batch_loss = device_losses(ctx, o.loss, out.data, y.data(), n * row, row, o.pos_weight);
+                dy = device_losses.gradient();
+            }
             model.zero_grad();
-            model.backward(ctx, const_batch_view<float, Dev>{seed.upload(grad.data(), n * row), n, model.output_shape()},
-                           grad_mode::parameters);
+            model.backward(ctx, const_batch_view<float, Dev>{dy, n, model.output_shape()}, grad_mode::parameters);
             auto params = model.parameters();
             auto grads = model.gradients();
             if (o.l1 != 0.0 || o.l2 != 0.0) {
@@ -341,7 +351,7 @@ train_report train(Model& model, context<typename Model::device_type>& ctx, cons
             }
             if (o.clip_norm > 0) {
                 if constexpr (on_cpu) clip_gradient_norm<float>(grads, o.clip_norm, trainable_mask);
-                else clip_gradient_norm(ctx, grads, o.clip_norm, trainable_mask);
+                else clip_gradient_norm(ctx, grads, o.clip_norm, trainable_mask, norm_scratch);
             }
             std::visit([&](auto& opt_) {
                 if constexpr (requires { opt_.step(ctx, params, grads, trainable_mask); })

@@ -154,26 +154,41 @@ private:
     long t_ = 0;
 };
 
+/// Where clip_gradient_norm on a GPU sums: per-block partial sums on the device and on the host. They
+/// only grow, so a trainer that keeps one allocates nothing per step.
+template <class Dev>
+struct gradient_norm_scratch {
+    typename device_memory<Dev>::template buffer<double> partial;
+    std::vector<double> host;
+};
+
 /// The 2-norm of the (trainable) gradients, and their scaling to at most max_norm (if positive), as
 /// clip_gradient_norm does on the host. Blocks of 4096 are summed on the device, the blocks on the host.
 template <class T, gpu_device Dev>
-double clip_gradient_norm(context<Dev>& ctx, std::span<T> grads, double max_norm,
-                          std::span<const std::uint8_t> trainable = {}) {
+double clip_gradient_norm(context<Dev>& ctx, std::span<T> grads, double max_norm, std::span<const std::uint8_t> trainable,
+                          gradient_norm_scratch<Dev>& scratch) {
     constexpr index_t block = 4096;
     const auto n = static_cast<index_t>(grads.size());
     const index_t blocks = (n + block - 1) / block;
-    typename device_memory<Dev>::template buffer<double> partial(static_cast<std::size_t>(blocks));
+    grow_to(scratch.partial, blocks);
+    grow_to(scratch.host, blocks);
     gpu_runtime<Dev>::for_each(ctx, blocks,
                                gpu_kernels::block_squares<T>{grads.data(), trainable.empty() ? nullptr : trainable.data(),
-                                                             partial.data(), n, block});
-    std::vector<double> host(static_cast<std::size_t>(blocks));
-    device_memory<Dev>::download(host.data(), partial.data(), blocks);
+                                                             scratch.partial.data(), n, block});
+    device_memory<Dev>::download(scratch.host.data(), scratch.partial.data(), blocks);
     double sq = 0.0;
-    for (double v : host) sq += v;
+    for (index_t b = 0; b < blocks; ++b) sq += scratch.host[static_cast<std::size_t>(b)];
     const double norm = std::sqrt(sq);
     if (max_norm > 0 && norm > max_norm)
         gpu_runtime<Dev>::for_each(ctx, n, gpu_kernels::scale_values<T>{grads.data(), T(max_norm / (norm + 1e-6))});
     return norm;
+}
+
+/// The same with scratch of its own (allocated per call).
+template <class T, gpu_device Dev>
+double clip_gradient_norm(context<Dev>& ctx, std::span<T> grads, double max_norm, std::span<const std::uint8_t> trainable = {}) {
+    gradient_norm_scratch<Dev> scratch;
+    return clip_gradient_norm(ctx, grads, max_norm, trainable, scratch);
 }
 
 }  // namespace seqnet
