@@ -1,5 +1,5 @@
 // seqnet/backend/host_staging.hpp -- host values in and out of a device, for algorithms that prepare
-// inputs or read results on the host (the trainer's batches and losses, the interpretation methods'
+// inputs or read results on the host (the trainer's batches and labels, the interpretation methods'
 // targets). On the CPU the host pointers pass through untouched (no copy, no allocation); on a GPU the
 // values go through device buffers that only grow.
 #pragma once
