@@ -84,21 +84,6 @@ struct gather_output_gradient {
     }
 };
 
-/// Thread i = f lanes + j: the sum of values j, j + lanes, j + 2 lanes, ... of row f, so that adjacent
-/// threads read adjacent values; accumulate_row_sums then adds the lanes of each row.
-template <class T>
-struct strided_row_sums {
-    const T* rows;
-    T* partial;
-    index_t width, lanes;
-    SEQNET_HD void operator()(index_t i) const {
-        const index_t f = i / lanes;
-        T s = 0;
-        for (index_t k = i % lanes; k < width; k += lanes) s += rows[f * width + k];
-        partial[i] = s;
-    }
-};
-
 /// Thread f: out[f] += sum of row f.
 template <class T>
 struct accumulate_row_sums {

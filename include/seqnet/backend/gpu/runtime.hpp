@@ -45,6 +45,21 @@ SEQNET_HD index_t argmax_first(const T* x, index_t n, index_t step = 1) {
     return best;
 }
 
+/// Thread i = f lanes + j: the sum of values j, j + lanes, j + 2 lanes, ... of row f, so that adjacent
+/// threads read adjacent values; a second kernel then adds the lanes of each row.
+template <class T>
+struct strided_row_sums {
+    const T* rows;
+    T* partial;
+    index_t width, lanes;
+    SEQNET_HD void operator()(index_t i) const {
+        const index_t f = i / lanes;
+        T s = 0;
+        for (index_t k = i % lanes; k < width; k += lanes) s += rows[f * width + k];
+        partial[i] = s;
+    }
+};
+
 }  // namespace gpu_kernels
 
 }  // namespace seqnet

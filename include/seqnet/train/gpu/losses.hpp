@@ -78,20 +78,6 @@ struct loss_terms {
     }
 };
 
-/// Thread l over 2 x lanes: the sum of values k = l % lanes, k + lanes, ... of the terms (l < lanes) or of
-/// the presence flags (stored `count` after the terms).
-struct loss_lane_sums {
-    const double* values;
-    double* partial;
-    index_t count, lanes;
-    SEQNET_HD void operator()(index_t l) const {
-        const double* v = values + (l / lanes) * count;
-        double s = 0;
-        for (index_t k = l % lanes; k < count; k += lanes) s += v[k];
-        partial[l] = s;
-    }
-};
-
 /// Thread a < 2: totals[a] = the sum of its lanes (0: the terms, 1: the count).
 struct loss_totals {
     const double* partial;
@@ -170,7 +156,7 @@ public:
         double* present = term + count;
         double* lse = present + count;
         rt::for_each(ctx, count, gpu_kernels::loss_terms<T>{outputs, y, w, weights, term, present, lse, row, kind});
-        rt::for_each(ctx, 2 * lanes, gpu_kernels::loss_lane_sums{term, partial_.data(), count, lanes});
+        rt::for_each(ctx, 2 * lanes, gpu_kernels::strided_row_sums<double>{term, partial_.data(), count, lanes});
         rt::for_each(ctx, 2, gpu_kernels::loss_totals{partial_.data(), totals_.data(), lanes});
         rt::for_each(ctx, n,
                      gpu_kernels::loss_gradient<T>{outputs, y, w, weights, present, lse, totals_.data(), grad_.data(), row, kind});
