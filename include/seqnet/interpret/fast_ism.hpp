@@ -51,7 +51,6 @@ struct cpu_change_layer : change_layer<T> {
     std::vector<T> taps_by_channel;  // a change one column wide (a first layer): W[f, c, k] at (k, c, f)
     const T* x_ref = nullptr;        // reference activations, one sample each
     const T* y_ref = nullptr;
-    const T* strand_ref = nullptr;  // RC max: both strands' reference outputs (2F x L)
 
     explicit cpu_change_layer(const change_layer<T>& c) : change_layer<T>(c) {
         if (c.rule != change_rule::conv && c.rule != change_rule::rc_conv) return;
@@ -310,9 +309,7 @@ template <interpretable_model Model, class T = typename Model::scalar_type>
 xt::xtensor<T, 3> fast_ism(Model& model, context<cpu>& ctx, const xt::xtensor<T, 3>& x, const target& t = {},
                            const ism_options& o = {}) {
     using namespace detail;
-    detail::expect_model_input(model, x, "ISM");
-    if (o.batch < 1) throw argument_error("ISM: batch must be at least 1");
-    const target_function<T> f(model, t);
+    const target_function<T> f = detail::ism_target(model, x, t, o);
     const shape s = model.input_shape();
     const index_t N = static_cast<index_t>(x.shape()[0]), S = s.size();
     const std::size_t end = f.depth();
@@ -361,12 +358,6 @@ xt::xtensor<T, 3> fast_ism(Model& model, context<cpu>& ctx, const xt::xtensor<T,
             plan[i].x_ref = model.activation(i).data;
             plan[i].y_ref = model.activation(i + 1).data;
         }
-        model.visit([&](auto& step) {
-            using L = typename std::remove_cvref_t<decltype(step)>::layer_type;
-            if constexpr (std::is_same_v<L, rc_conv1d_layer<T, cpu>>)
-                if (step.index < local && plan[step.index].combine == strands::max)
-                    plan[step.index].strand_ref = step.layer.strand_outputs(1).data;
-        });
         substitutions_of(xn, s, edits);
         T* dn = d.data() + n * S;
 

@@ -34,6 +34,9 @@ struct change_layer {
     // convolutions (an RC convolution's full bank of 2F filters): weight F x C x K, as the layer stores it
     index_t filters = 0, kernel = 1, dilation = 1, pad = 0;
     strands combine = strands::both;
+    // strands::max: both strands' outputs (2F x L) of the reference pass, where the layer keeps them. The
+    // reference passes are all of one sample, so the layer's buffer stays put and holds the current one.
+    const T* strand_ref = nullptr;
     // batch norm: the scale of each channel (host)
     std::vector<T> scale;
     // max pooling
@@ -100,6 +103,7 @@ struct ism_change_rule<rc_conv1d_layer<T, Dev>> {
     static bool describe(const rc_conv1d_layer<T, Dev>& l, detail::change_layer<T>& c) {
         c.rule = detail::change_rule::rc_conv;
         c.combine = l.options().combine;
+        if (c.combine == strands::max) c.strand_ref = l.strand_outputs(1).data;
         return detail::describe_convolution(l.bank(), c);
     }
 };

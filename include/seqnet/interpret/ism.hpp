@@ -85,6 +85,15 @@ struct write_mutants {
 }  // namespace gpu_kernels
 
 namespace detail {
+/// What every ISM method checks first (x fits the model, the batch is positive); returns the target
+/// bound to the model.
+template <class Model, class T>
+target_function<T> ism_target(Model& model, const xt::xtensor<T, 3>& x, const target& t, const ism_options& o) {
+    expect_model_input(model, x, "ISM");
+    if (o.batch < 1) throw argument_error("ISM: batch must be at least 1");
+    return target_function<T>(model, t);
+}
+
 /// Writes the target's change for mutants edits[0, count) into d (one sequence's C x L result): `values`
 /// holds their explained activations (count x f.width(), host), f_ref the sequence's own.
 template <class T>
@@ -132,9 +141,7 @@ template <interpretable_model Model, class T = typename Model::scalar_type>
 xt::xtensor<T, 3> naive_ism(Model& model, context<typename Model::device_type>& ctx, const xt::xtensor<T, 3>& x,
                             const target& t = {}, const ism_options& o = {}) {
     using Dev = typename Model::device_type;
-    detail::expect_model_input(model, x, "ISM");
-    if (o.batch < 1) throw argument_error("ISM: batch must be at least 1");
-    const target_function<T> f(model, t);
+    const target_function<T> f = detail::ism_target(model, x, t, o);
     const shape s = model.input_shape();
     const index_t N = static_cast<index_t>(x.shape()[0]), S = s.size();
     xt::xtensor<T, 3> d = xt::zeros<T>(x.shape());

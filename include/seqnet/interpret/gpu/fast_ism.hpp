@@ -206,7 +206,6 @@ struct device_change_layer {
     typename device_memory<Dev>::template buffer<T> values;
     const T* x_ref = nullptr;
     const T* y_ref = nullptr;
-    const T* strand_ref = nullptr;
 
     device_change_layer(context<Dev>& ctx, const change_layer<T>& c) {
         if (c.rule == change_rule::conv || c.rule == change_rule::rc_conv) {
@@ -234,9 +233,7 @@ xt::xtensor<T, 3> fast_ism(Model& model, context<typename Model::device_type>& c
     using Dev = typename Model::device_type;
     using buffer = typename device_memory<Dev>::template buffer<T>;
     using namespace detail;
-    expect_model_input(model, x, "ISM");
-    if (o.batch < 1) throw argument_error("ISM: batch must be at least 1");
-    const target_function<T> f(model, t);
+    const target_function<T> f = detail::ism_target(model, x, t, o);
     const shape s = model.input_shape();
     const index_t N = static_cast<index_t>(x.shape()[0]), S = s.size();
     const std::size_t end = f.depth();
@@ -278,12 +275,6 @@ xt::xtensor<T, 3> fast_ism(Model& model, context<typename Model::device_type>& c
             plan[i].x_ref = model.activation(i).data;
             plan[i].y_ref = model.activation(i + 1).data;
         }
-        model.visit([&](auto& step) {
-            using L = typename std::remove_cvref_t<decltype(step)>::layer_type;
-            if constexpr (std::is_same_v<L, rc_conv1d_layer<T, Dev>>)
-                if (step.index < local && p.layers[step.index].combine == strands::max)
-                    plan[step.index].strand_ref = step.layer.strand_outputs(1).data;
-        });
         substitutions_of(xn, s, edits);
         T* dn = d.data() + n * S;
 
@@ -327,7 +318,7 @@ xt::xtensor<T, 3> fast_ism(Model& model, context<typename Model::device_type>& c
                                                Cin, cols.data(), width, T(0), products.data(), width);
                         for_each_index(ctx, count * Cout * wo,
                                        gpu_kernels::sum_taps<T>{products.data(), start_at(i) + m0, start_at(i + 1) + m0,
-                                                                out + m0 * Cout * wo, plan[i].strand_ref, plan[i].y_ref, Cout,
+                                                                out + m0 * Cout * wo, c.strand_ref, plan[i].y_ref, Cout,
                                                                 c.filters, c.kernel, c.dilation, c.pad, wi, wo, width,
                                                                 c.out.length, c.rule == change_rule::conv ? strands::both : c.combine});
                     }
